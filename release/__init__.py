@@ -1,0 +1,1 @@
+"""Go builds, release archives, checksums, the Homebrew formula and the tap."""

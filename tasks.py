@@ -1,0 +1,22 @@
+"""Invoke root collection: wires the task modules of release/ and soak/, holds no logic."""
+
+from invoke import Collection
+
+from release import build_tasks, homebrew_tasks
+from soak import analyze_tasks, overnight_tasks
+
+ns = Collection()
+ns.add_task(build_tasks.build)
+
+release = Collection("release")
+release.add_task(build_tasks.release_build, name="build")
+release.add_task(homebrew_tasks.formula)
+release.add_task(homebrew_tasks.tap)
+release.add_task(homebrew_tasks.tap_setup, name="tap-setup")
+ns.add_collection(release)
+
+soak = Collection("soak")
+soak.add_task(overnight_tasks.overnight)
+soak.add_task(analyze_tasks.analyze)
+soak.add_task(analyze_tasks.compare)
+ns.add_collection(soak)
