@@ -1,6 +1,6 @@
 """Invoke root collection: wires the task modules of release/ and soak/, holds no logic."""
 
-from invoke import Collection
+from invoke.collection import Collection
 
 from release import build_tasks, homebrew_tasks
 from soak import analyze_tasks, overnight_tasks

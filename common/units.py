@@ -37,7 +37,7 @@ def parse_size(text: str, *, name: str = "size") -> int:
 
 def format_duration(seconds: float) -> str:
     """The inverse of parse_duration for display: ``1h30m``, ``3m``, ``45s``."""
-    whole = int(round(seconds))
+    whole = round(seconds)
     hours, rest = divmod(whole, 3600)
     minutes, secs = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]

@@ -1,6 +1,6 @@
 """Tasks: ``build`` (dev binaries) and ``release.build`` (the release matrix). PLACEHOLDER."""
 
-from invoke import task
+from invoke.tasks import task
 
 from common.errors import UserError, fail_cleanly
 

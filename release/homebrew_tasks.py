@@ -1,6 +1,6 @@
 """Tasks: ``release.formula``, ``release.tap``, ``release.tap-setup``. PLACEHOLDER."""
 
-from invoke import task
+from invoke.tasks import task
 
 from common.errors import UserError, fail_cleanly
 

@@ -1,6 +1,6 @@
 """Tasks: ``soak.analyze`` and ``soak.compare``. PLACEHOLDER."""
 
-from invoke import task
+from invoke.tasks import task
 
 from common.errors import UserError, fail_cleanly
 

@@ -1,6 +1,6 @@
 """Task: ``soak.overnight``. PLACEHOLDER."""
 
-from invoke import task
+from invoke.tasks import task
 
 from common.errors import UserError, fail_cleanly
 

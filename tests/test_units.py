@@ -17,7 +17,7 @@ def test_durations_parse(text: str, seconds: float) -> None:
 
 @pytest.mark.parametrize("text", ["8hours", "", "h", "10", "5m3x"])
 def test_bad_durations_name_the_flag(text: str) -> None:
-    with pytest.raises(UserError, match="--duration .* is not a duration"):
+    with pytest.raises(UserError, match=r"--duration .* is not a duration"):
         parse_duration(text)
 
 
@@ -28,7 +28,7 @@ def test_sizes_parse_in_binary_units(text: str, size: int) -> None:
 
 @pytest.mark.parametrize("text", ["12XB", "MB", "-5MB"])
 def test_bad_sizes_name_the_flag(text: str) -> None:
-    with pytest.raises(UserError, match="--size .* is not a size"):
+    with pytest.raises(UserError, match=r"--size .* is not a size"):
         parse_size(text)
 
 
