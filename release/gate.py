@@ -297,9 +297,9 @@ def run_gate(name: str, argv: Sequence[str], body: GateBody, head_commit: Callab
         outcome = body(options, ledger)
     except UserError as exc:
         outcome = Outcome("fail", "", reason=exc.line())
-    except KeyboardInterrupt:
-        outcome = Outcome("fail", "", reason="interrupted")
-        _finish(ledger, record, outcome, time.monotonic() - start)
+    except BaseException as exc:  # Ctrl-C or a bug: record it and show the verdict, then let it propagate
+        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"crashed: {type(exc).__name__}: {exc}"
+        _finish(ledger, record, Outcome("fail", "", reason=reason), time.monotonic() - start)
         raise
     _finish(ledger, record, outcome, time.monotonic() - start)
     return record

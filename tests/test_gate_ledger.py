@@ -90,6 +90,19 @@ def test_skip_is_recorded_as_skipped_and_later_gates_continue_the_ledger(tmp_pat
     assert "Skipped, not passed: go_test." in render_markdown(ledger)
 
 
+def test_a_crashing_gate_is_recorded_as_failed_before_it_propagates(tmp_path: Path) -> None:
+    def crash(_options: Any, _ledger: Ledger) -> Outcome:
+        raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError):
+        run_gate("preflight", _argv(tmp_path), crash, _no_commit)
+    ledger = Ledger.load(parse_gate_args(_argv(tmp_path)))
+    assert ledger is not None
+    assert ledger.gate("preflight").status == "fail"
+    assert ledger.gate("preflight").reason == "crashed: RuntimeError: boom"
+    assert ledger.gate("formula").status == "aborted"
+
+
 def test_preflight_starts_a_fresh_ledger(tmp_path: Path) -> None:
     argv = _argv(tmp_path)
     run_gate("preflight", argv, _fail, _no_commit)
