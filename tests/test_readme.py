@@ -40,7 +40,7 @@ def test_readme_lists_every_task() -> None:
         text=True,
         check=True,
     ).stdout
-    names = [line.split()[0] for line in listing.splitlines()[1:] if line.startswith("  ")]
+    names = re.findall(r"^  (\S+)", listing, flags=re.M)
     readme = (ROOT / "README.md").read_text()
     assert names, listing
     for name in names:
