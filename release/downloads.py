@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import requests
 from requests.adapters import HTTPAdapter
-from urllib3.exceptions import ConnectTimeoutError, ReadTimeoutError
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from common.errors import UserError
@@ -39,6 +39,8 @@ def _timed_out(exc: requests.RequestException) -> bool:
     if isinstance(exc, requests.Timeout):
         return True
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NewConnectionError):  # a refused connection; urllib3 files it under connect timeouts
+        return False
     return isinstance(reason, ConnectTimeoutError | ReadTimeoutError)
 
 

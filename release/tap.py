@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from git import Actor, GitCommandError, Repo
+from git import Actor, GitCommandError, InvalidGitRepositoryError, NoSuchPathError, Repo
 
 from common.errors import UserError
 from release.git_auth import TOKEN_ENV, GitAuth, describe_remote, git_auth
@@ -93,9 +93,24 @@ def _workdir(given: Path | None) -> Iterator[Path]:
         yield Path(tmp)
 
 
+def _check_local_remote(url: str) -> None:
+    """git says "does not exist" for a plain directory; say what it is instead."""
+    if "://" in url or ":" in url.split("/", 1)[0]:
+        return  # a URL or scp-style host:path
+    try:
+        Repo(url)
+    except InvalidGitRepositoryError:
+        raise UserError(
+            f"the tap {url} is a directory but not a git repository; check --tap-repo (tap.repo in invoke.yaml)"
+        ) from None
+    except NoSuchPathError:
+        return  # git's own "repository ... does not exist" is clear
+
+
 def _clone(target: TapTarget, dest: Path, auth: GitAuth) -> Repo:
     """Clone the tap and check out ``target.branch`` (an empty tap gets the branch as its first)."""
     shown = describe_remote(target.url)
+    _check_local_remote(target.url)
     try:
         repo = Repo.clone_from(target.url, dest, env=auth.env)
     except GitCommandError as exc:

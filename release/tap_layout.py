@@ -15,14 +15,6 @@ FORMULA_DIRS = ("Formula", "HomebrewFormula")
 ROOT = "."
 
 
-def formula_dir_read(tap: Path) -> str:
-    """The location Homebrew reads: ``Formula``, ``HomebrewFormula`` or ``.`` (the root)."""
-    for name in FORMULA_DIRS:
-        if (tap / name).is_dir():
-            return name
-    return ROOT
-
-
 def _location(path: PurePosixPath) -> str:
     """The formula location a relative path is in: its top directory for Formula/..., else the root."""
     top = path.parts[0] if len(path.parts) > 1 else ROOT
