@@ -150,5 +150,5 @@ def load_checksums(
     text = fetch_text(
         url, what="the release's checksums.txt", hint="is the release published? else pass --checksums PATH|URL"
     )
-    notes.append(f"checksums: {url} (the GitHub release)")
+    notes.append(f"checksums: {url} (the release, under release.url_base)")
     return parse_checksums(text, source=url)

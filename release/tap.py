@@ -68,7 +68,7 @@ def read_text(root: Path, path: str) -> str | None:
 
 
 def _git_reason(exc: GitCommandError, auth: GitAuth) -> str:
-    """git's own explanation (its last fatal:/error: line), with any secret scrubbed."""
+    """git's own explanation (its first fatal:/error: line), with any secret scrubbed."""
     raw = str(exc.stderr or "").strip()
     raw = raw.removeprefix("stderr: '").removesuffix("'")
     lines = [line.strip() for line in auth.redact(raw).splitlines() if line.strip()]
@@ -162,9 +162,9 @@ def _rebase(repo: Repo, target: TapTarget, auth: GitAuth) -> None:
     """Fetch the branch someone else moved and put our checkout on its tip (our commit is replayed after)."""
     try:
         repo.git.fetch("origin", target.branch)
+        repo.git.reset("--hard", f"origin/{target.branch}")
     except GitCommandError as exc:
-        raise UserError(f"cannot fetch {target.branch} from the tap: {_git_reason(exc, auth)}") from None
-    repo.git.reset("--hard", f"origin/{target.branch}")
+        raise UserError(f"cannot fetch {target.branch} from the tap to rebase: {_git_reason(exc, auth)}") from None
 
 
 def sync_tap(
