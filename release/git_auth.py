@@ -15,9 +15,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from git import Git
+
 from common.errors import UserError
 
 TOKEN_ENV = "HOMEBREW_TAP_GITHUB_TOKEN"
+# GIT_CONFIG_COUNT/KEY/VALUE (config from the environment) arrived in git 2.31.
+MIN_GIT = (2, 31)
 # GitHub accepts any user name with a token; this is the one its docs use for app and Actions tokens.
 TOKEN_USER = "x-access-token"
 
@@ -72,6 +76,13 @@ def git_auth(url: str, workdir: Path) -> GitAuth:
         return GitAuth(env=env)
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise UserError(f"refusing to send {TOKEN_ENV} over plain http to {parts.hostname}; use an https tap URL")
+    version = tuple(Git().version_info[:2])
+    if version < MIN_GIT:
+        shown = ".".join(map(str, version))
+        raise UserError(
+            f"git {shown} cannot take settings from the environment, so a credential helper could store "
+            f"{TOKEN_ENV}; install git >= {'.'.join(map(str, MIN_GIT))}"
+        )
     askpass = workdir / "askpass.sh"
     askpass.write_text(_ASKPASS, encoding="utf-8")
     askpass.chmod(stat.S_IRWXU)

@@ -6,6 +6,7 @@ import stat
 import subprocess
 from pathlib import Path
 
+from common.settings import PROJECT_ROOT
 from tests.homebrew.helpers import (
     CHECKSUMS,
     OLDER,
@@ -110,6 +111,11 @@ def test_formula_dir_refused_while_root_formula_exists(tmp_path: Path) -> None:
 
 def test_done_when_one_commit_then_none_through_the_cli(tmp_path: Path) -> None:
     bare = make_tap(tmp_path, {"litestream.rb": OLDER.read_text()})
+    committed = (PROJECT_ROOT / "Formula" / "litestream.rb").read_bytes()
+    before = refs(bare)
+    preview = tap("--tap-repo", str(bare), "--dry-run")
+    assert preview.returncode == 0 and "+++ b/litestream.rb" in preview.stdout
+    assert refs(bare) == before and (PROJECT_ROOT / "Formula" / "litestream.rb").read_bytes() == committed
     first = tap("--tap-repo", str(bare))
     assert first.returncode == 0, first.stderr
     assert "pushed" in first.stdout and commit_count(bare) == 2

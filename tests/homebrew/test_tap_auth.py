@@ -134,3 +134,15 @@ def test_auth_env_disables_credential_helpers_and_prompts(tmp_path: Path, monkey
     assert auth.env["GIT_TERMINAL_PROMPT"] == "0"
     assert FAKE_TOKEN not in "".join(auth.env.values())
     assert os.access(auth.env["GIT_ASKPASS"], os.X_OK)
+
+
+def test_old_git_that_ignores_env_config_is_refused_when_a_token_is_set(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class OldGit:
+        version_info = (2, 30, 9)
+
+    monkeypatch.setenv(TOKEN_ENV, FAKE_TOKEN)
+    monkeypatch.setattr("release.git_auth.Git", OldGit)
+    with pytest.raises(UserError, match=r"git 2\.30 cannot take settings from the environment.*git >= 2\.31"):
+        git_auth("https://github.com/benbjohnson/homebrew-litestream.git", tmp_path)
