@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from common.errors import UserError
@@ -61,10 +61,11 @@ def _shown(path: Path) -> str:
         return str(path)
 
 
-def _require_repo(url: str | None) -> str:
-    if not url or not str(url).strip():
+def _require_repo(target: TapTarget) -> TapTarget:
+    url = (target.url or "").strip()
+    if not url:
         raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in invoke.yaml")
-    return str(url).strip()
+    return replace(target, url=url)
 
 
 def tap_job(
@@ -72,7 +73,7 @@ def tap_job(
 ) -> SyncResult:
     """release.tap: render the formula, then commit it at ``path`` in the tap and push (or show the diff)."""
     formula_path = normalize_formula_path(path)
-    target = TapTarget(_require_repo(target.url), target.branch, target.author_name, target.author_email)
+    target = _require_repo(target)
     version, text = prepare_formula(inputs, say)
     return sync_tap(
         target,
@@ -89,9 +90,8 @@ def tap_setup_job(
 ) -> SyncResult:
     """release.tap-setup: the tap's README (install command, formula path) and its brew test-bot workflow."""
     formula_path = normalize_formula_path(path)
-    url = _require_repo(target.url)
-    target = TapTarget(url, target.branch, target.author_name, target.author_email)
-    plan = setup_plan(tap=tap_name(url), branch=target.branch, formula_path=formula_path, force=force, say=say)
+    target = _require_repo(target)
+    plan = setup_plan(tap=tap_name(target.url), branch=target.branch, formula_path=formula_path, force=force, say=say)
     return sync_tap(
         target,
         plan,

@@ -124,3 +124,8 @@ def test_done_when_one_commit_then_none_through_the_cli(tmp_path: Path) -> None:
     second = tap("--tap-repo", str(bare))
     assert second.returncode == 0 and "already up to date" in second.stdout
     assert commit_count(bare) == 2
+
+
+def test_no_tap_repository_configured() -> None:
+    result = run_invoke("release.tap-setup", env={"INVOKE_TAP_REPO": ""})
+    assert_one_error_line(result, "no tap repository given", "--tap-repo")

@@ -189,3 +189,9 @@ def test_formula_task_writes_the_output_file_through_the_cli(tmp_path: Path) -> 
     assert result.returncode == 0, result.stderr
     assert output.read_text() == GOLDEN.read_text()
     assert "formula: wrote" in result.stdout and "v0.5.16" in result.stdout
+
+
+def test_default_output_is_formula_dir_of_this_repository() -> None:
+    from release.homebrew_tasks import DEFAULT_OUTPUT
+
+    assert DEFAULT_OUTPUT == PROJECT_ROOT / "Formula" / "litestream.rb"
