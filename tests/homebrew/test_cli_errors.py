@@ -129,3 +129,12 @@ def test_done_when_one_commit_then_none_through_the_cli(tmp_path: Path) -> None:
 def test_no_tap_repository_configured() -> None:
     result = run_invoke("release.tap-setup", env={"INVOKE_TAP_REPO": ""})
     assert_one_error_line(result, "no tap repository given", "--tap-repo")
+
+
+def test_tap_setup_through_the_cli_is_idempotent(tmp_path: Path) -> None:
+    bare = make_tap(tmp_path, {"litestream.rb": OLDER.read_text()})
+    first = run_invoke("release.tap-setup", "--tap-repo", str(bare))
+    assert first.returncode == 0 and "pushed" in first.stdout, first.stderr
+    second = run_invoke("release.tap-setup", "--tap-repo", str(bare))
+    assert second.returncode == 0 and "already up to date" in second.stdout
+    assert commit_count(bare) == 2
