@@ -1,4 +1,4 @@
-"""Every bad input of the issue through the real ``invoke`` CLI: one ``error:`` line, non-zero exit, no traceback."""
+"""The real ``invoke`` CLI: each bad input of the issue (one ``error:`` line, no traceback), and the done-when runs."""
 
 from __future__ import annotations
 
