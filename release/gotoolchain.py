@@ -76,9 +76,8 @@ def check_c_compiler() -> str:
             )
         return chosen
     for name in _C_COMPILERS:
-        path = shutil.which(name)
-        if path:
-            return path
+        if shutil.which(name):
+            return name  # the bare name, as go itself would pick it: the build cache keys stay the same
     raise UserError(
         "no C compiler (gcc, cc or clang) on PATH and CC is not set; litestream-test needs one for cgo "
         "(mattn/go-sqlite3): install gcc (e.g. apt-get install gcc) or set CC"

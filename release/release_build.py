@@ -101,8 +101,8 @@ def _resolve_version(job: ReleaseBuild) -> None:
 def _check_git_state(job: ReleaseBuild) -> None:
     problems = []
     if job.checkout.is_dirty():
-        entries = job.checkout.dirty_entries()
-        problems.append(f"{job.src} has uncommitted or untracked files ({len(entries)}, e.g. {entries[0].strip()!r})")
+        example = next(iter(job.checkout.dirty_entries()), "").strip()
+        problems.append(f"{job.src} has uncommitted or untracked files (e.g. {example!r})")
     tags = job.checkout.tags_at_head()
     if job.release.tag not in tags:
         at_head = ", ".join(tags) or "none"
