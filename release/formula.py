@@ -9,7 +9,7 @@ import jinja2
 
 from common.errors import UserError
 from common.versions import ReleaseVersion
-from release.checksums import Archive
+from release.checksums_source import Archive
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "litestream.rb.j2"

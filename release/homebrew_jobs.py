@@ -8,7 +8,7 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.versions import ReleaseVersion, parse_version
-from release.checksums import load_checksums, pick_archives
+from release.checksums_source import load_checksums, pick_archives
 from release.formula import render_formula, write_formula
 from release.tap import SyncResult, TapTarget, sync_tap
 from release.tap_layout import normalize_formula_path

@@ -9,7 +9,7 @@ import pytest
 
 from common.errors import UserError
 from common.versions import parse_version
-from release.checksums import load_checksums, parse_checksums, pick_archives
+from release.checksums_source import load_checksums, pick_archives, read_checksums
 from release.downloads import fetch_text
 from tests.homebrew.helpers import CHECKSUMS, file_server, free_port, silent_server
 
@@ -32,38 +32,38 @@ def release_dir(root: Path, text: str = FULL, tag: str = "v0.5.16") -> Path:
 
 
 def test_picks_exactly_the_five_formula_archives_from_a_full_release_file() -> None:
-    archives = pick_archives(parse_checksums(FULL, source="t"), V)
+    archives = pick_archives(read_checksums(FULL, source="t"), V)
     assert {a.name for a in archives} == FIVE
-    assert len(parse_checksums(FULL, source="t").entries) == 24  # armv7, windows, deb/rpm, sboms are ignored
+    assert len(read_checksums(FULL, source="t").entries) == 24  # armv7, windows, deb/rpm, sboms are ignored
 
 
 def test_binary_mode_lines_and_uppercase_hex_are_accepted() -> None:
     line = FULL.splitlines()[0]
     sha, name = line.split("  ")
-    parsed = parse_checksums(f"{sha.upper()} *{name}\n", source="t")
+    parsed = read_checksums(f"{sha.upper()} *{name}\n", source="t")
     assert parsed.entries == {name: sha}
 
 
 def test_malformed_line_names_its_number() -> None:
     text = FULL + "not-a-checksum litestream-0.5.16-extra.tar.gz\n"
     with pytest.raises(UserError, match=r"line 25 is not '<sha256>  <file name>'"):
-        parse_checksums(text, source="checksums.txt")
+        read_checksums(text, source="checksums.txt")
 
 
 def test_short_hash_is_malformed() -> None:
     with pytest.raises(UserError, match="line 1"):
-        parse_checksums("abc123  litestream-0.5.16-linux-x86_64.tar.gz\n", source="t")
+        read_checksums("abc123  litestream-0.5.16-linux-x86_64.tar.gz\n", source="t")
 
 
 def test_empty_file_is_an_error() -> None:
     with pytest.raises(UserError, match="holds no checksums"):
-        parse_checksums("\n\n", source="t")
+        read_checksums("\n\n", source="t")
 
 
 def test_same_name_twice_with_different_hashes_is_an_error() -> None:
     line = FULL.splitlines()[0]
-    with pytest.raises(UserError, match="a second time"):
-        parse_checksums(f"{line}\n{'0' * 64}  {line.split('  ')[1]}\n", source="t")
+    with pytest.raises(UserError, match=r"repeats .* with another sha256"):
+        read_checksums(f"{line}\n{'0' * 64}  {line.split('  ')[1]}\n", source="t")
 
 
 @pytest.mark.parametrize("platform", ["darwin-x86_64", "darwin-arm64", "linux-x86_64", "linux-arm64", "linux-armv6"])
@@ -73,13 +73,13 @@ def test_missing_platform_is_named(platform: str) -> None:
     with pytest.raises(
         UserError, match=rf"has no {os_name} {arch} archive \(litestream-0\.5\.16-{platform}\.tar\.gz\)"
     ):
-        pick_archives(parse_checksums(text, source="t"), V)
+        pick_archives(read_checksums(text, source="t"), V)
 
 
 def test_archives_of_another_version_are_refused() -> None:
     text = FULL.replace("0.5.16", "0.5.15")
     with pytest.raises(UserError, match=r"lists archives of version 0\.5\.15 .* not only 0\.5\.16"):
-        pick_archives(parse_checksums(text, source="t"), V)
+        pick_archives(read_checksums(text, source="t"), V)
 
 
 def test_flag_path_wins_over_dist(tmp_path: Path) -> None:

@@ -12,7 +12,7 @@ import yaml
 
 from common.settings import PROJECT_ROOT
 from common.versions import parse_version
-from release.checksums import parse_checksums, pick_archives
+from release.checksums_source import pick_archives, read_checksums
 from release.formula import render_formula
 from tests.homebrew.helpers import CHECKSUMS, GOLDEN, PUBLISHED, run_invoke
 
@@ -26,7 +26,7 @@ needs_rubocop = pytest.mark.skipif(
 
 def rendered(version: str = "v0.5.16") -> str:
     tag = parse_version(version)
-    checksums = parse_checksums(CHECKSUMS.read_text(), source="fixture")
+    checksums = read_checksums(CHECKSUMS.read_text(), source="fixture")
     return render_formula(tag, pick_archives(checksums, tag), url_base=URL_BASE)
 
 
@@ -96,7 +96,7 @@ def test_service_caveats_livecheck_and_a_test_that_asserts_the_version() -> None
 def test_prerelease_tags_render_with_their_urls() -> None:
     text = CHECKSUMS.read_text().replace("0.5.16", "0.6.0-rc1")
     tag = parse_version("v0.6.0-rc1")
-    formula = render_formula(tag, pick_archives(parse_checksums(text, source="t"), tag), url_base=URL_BASE + "/")
+    formula = render_formula(tag, pick_archives(read_checksums(text, source="t"), tag), url_base=URL_BASE + "/")
     assert f"{URL_BASE}/v0.6.0-rc1/litestream-0.6.0-rc1-linux-armv6.tar.gz" in formula
 
 
