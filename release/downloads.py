@@ -1,0 +1,62 @@
+"""Small text downloads (checksums.txt) over HTTP, with timeouts and retries, failing as one sentence."""
+
+from __future__ import annotations
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
+from urllib3.util.retry import Retry
+
+from common.errors import UserError
+
+# Connect and read timeouts in seconds; a checksums.txt is a few KB, so a slow server is a broken one.
+DEFAULT_TIMEOUT = 10.0
+# Retries on connection errors, read errors and 5xx/429 answers, with exponential backoff.
+DEFAULT_RETRIES = 3
+_RETRY_STATUSES = (429, 500, 502, 503, 504)
+
+
+def _session(retries: int) -> requests.Session:
+    retry = Retry(
+        total=retries,
+        connect=retries,
+        read=retries,
+        status=retries,
+        backoff_factor=0.5,
+        status_forcelist=_RETRY_STATUSES,
+        allowed_methods=frozenset({"GET"}),
+        raise_on_status=False,
+    )
+    session = requests.Session()
+    adapter = HTTPAdapter(max_retries=retry)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+def _timed_out(exc: requests.RequestException) -> bool:
+    """requests reports a read timeout that exhausted the retries as a ConnectionError; look inside."""
+    if isinstance(exc, requests.Timeout):
+        return True
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    if isinstance(reason, NewConnectionError):  # a refused connection; urllib3 files it under connect timeouts
+        return False
+    return isinstance(reason, ConnectTimeoutError | ReadTimeoutError)
+
+
+def fetch_text(
+    url: str, *, what: str, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES, hint: str = ""
+) -> str:
+    """GET ``url`` as text; any failure is a UserError naming ``what`` was fetched and why it failed."""
+    suffix = f"; {hint}" if hint else ""
+    with _session(retries) as session:
+        try:
+            response = session.get(url, timeout=(timeout, timeout))
+        except requests.RequestException as exc:
+            tries = f"tried {retries + 1} times"
+            if _timed_out(exc):
+                raise UserError(f"{what} at {url} did not answer within {timeout:g}s ({tries}){suffix}") from None
+            raise UserError(f"cannot download {what} from {url}: unreachable ({tries}){suffix}") from None
+    if response.status_code != 200:
+        raise UserError(f"cannot download {what} from {url}: HTTP {response.status_code}{suffix}")
+    return response.text
