@@ -4,7 +4,6 @@ JSON evidence, never their text. Evidence lands in ``<out>/<gate>/``, which the 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import logging
 import shutil
@@ -15,6 +14,7 @@ from typing import Any
 
 from common.errors import UserError
 from common.settings import PROJECT_ROOT
+from release.checksums import CHECKSUMS_NAME, parse_checksums, sha256_file
 from release.gate import GATE_ORDER, GateBody, GateOptions, GateRecord, Ledger, Outcome, finish_gate, run_gate
 
 BINARIES = ("litestream", "litestream-test")
@@ -109,21 +109,18 @@ def _tagged_at_head(options: GateOptions, ledger: Ledger) -> bool:
 
 def verify_checksums(dist: Path) -> tuple[int, list[str]]:
     """Archives listed in dist/checksums.txt, and the problems found re-hashing them."""
-    checksums = dist / "checksums.txt"
+    checksums = dist / CHECKSUMS_NAME
     if not checksums.is_file():
         return 0, [f"{checksums} was not written"]
-    problems, count = [], 0
-    for line in checksums.read_text().splitlines():
-        if not line.strip():
-            continue
-        digest, _, name = line.partition("  ")
-        count += 1
-        archive = dist / name.strip()
+    digests = parse_checksums(checksums.read_text(), source=str(checksums))
+    problems = []
+    for name, digest in digests.items():
+        archive = dist / name
         if not archive.is_file():
-            problems.append(f"{name.strip()} is listed but missing")
-        elif hashlib.sha256(archive.read_bytes()).hexdigest() != digest.strip():
-            problems.append(f"{name.strip()} does not match its checksum")
-    return count, problems
+            problems.append(f"{name} is listed but missing")
+        elif sha256_file(archive) != digest:
+            problems.append(f"{name} does not match its checksum")
+    return len(digests), problems
 
 
 def build(options: GateOptions, ledger: Ledger) -> Outcome:
@@ -149,8 +146,8 @@ def build(options: GateOptions, ledger: Ledger) -> Outcome:
     if count != len(TARGETS):
         problems.append(f"checksums.txt lists {count} archives; the release matrix has {len(TARGETS)}")
     figure = f"2 binaries; {count} archives ({mode}), checksums " + ("verified" if not problems else "WRONG")
-    facts = {"bin_dir": str(bin_dir), "checksums": str(dist / "checksums.txt")}
-    return Outcome("fail" if problems else "pass", figure, dist / "checksums.txt", "; ".join(problems) or None, facts)
+    facts = {"bin_dir": str(bin_dir), "checksums": str(dist / CHECKSUMS_NAME)}
+    return Outcome("fail" if problems else "pass", figure, dist / CHECKSUMS_NAME, "; ".join(problems) or None, facts)
 
 
 # --- soak ------------------------------------------------------------------------------------------------------

@@ -31,17 +31,11 @@ from common.settings import PROJECT_ROOT, config_value
 from common.versions import ReleaseVersion
 from release import gosrc, gotoolchain
 from release.gate import terminal
+from release.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
+from release.git_auth import describe_remote, git_auth
 
-TAP_TOKEN_ENV = "HOMEBREW_TAP_GITHUB_TOKEN"
 MARK = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
 _GITHUB_REPO = re.compile(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", re.IGNORECASE)
-# The askpass helper reads the token from the environment, so it never lands in argv, a file or .git/config.
-_ASKPASS = f"""#!/bin/sh
-case "$1" in
-  Username*) echo x-access-token ;;
-  *) printf '%s\\n' "${TAP_TOKEN_ENV}" ;;
-esac
-"""
 
 
 @dataclass
@@ -64,7 +58,9 @@ class PreflightReport:
 
     def key_figure(self) -> str:
         counts = {status: sum(1 for c in self.checks if c.status == status) for status in MARK}
-        return f"{counts['ok']} ✔, {counts['fail']} ✘, {counts['warn']} ⚠, {counts['skip']} n/a"
+        warned = [c.name for c in self.checks if c.status == "warn"]
+        warnings = f"{counts['warn']} ⚠" + (f" ({', '.join(warned)})" if warned else "")
+        return f"{counts['ok']} ✔, {counts['fail']} ✘, {warnings}, {counts['skip']} n/a"
 
     def as_json(self) -> dict[str, Any]:
         return {"schema_version": 1, "passed": self.passed, "checks": [asdict(c) for c in self.checks], **self.facts}
@@ -183,27 +179,33 @@ def check_tap_push(settings: Settings, publish: bool) -> Check:
         return Check("tap push", "fail", f"{TAP_TOKEN_ENV} is not set; export a token that can push to the tap")
     if not settings.tap_repo:
         return Check("tap push", "fail", "no tap repository configured; set tap.repo in invoke.yaml or INVOKE_TAP_REPO")
-    error = push_dry_run(settings.tap_repo, settings.tap_branch)
+    shown = describe_remote(settings.tap_repo)
+    try:
+        error = push_dry_run(settings.tap_repo, settings.tap_branch)
+    except UserError as exc:  # e.g. a password in the URL, or a git too old to keep the token out of helpers
+        return Check("tap push", "fail", exc.line())
     if error:
-        return Check("tap push", "fail", f"cannot push to {settings.tap_repo}: {error}")
-    return Check("tap push", "ok", f"{TAP_TOKEN_ENV} can push to {settings.tap_repo}")
+        return Check("tap push", "fail", f"cannot push to {shown}: {error}")
+    return Check("tap push", "ok", f"{TAP_TOKEN_ENV} can push to {shown}")
 
 
 def push_dry_run(repo_url: str, branch: str) -> str | None:
-    """``git push --dry-run`` a throwaway commit to a probe branch; None when the remote would accept it."""
+    """``git push --dry-run`` a throwaway commit to a probe branch; None when the remote would accept it.
+
+    GitHub checks push rights when git asks for the receive-pack advertisement, so a dry run proves them
+    without writing. The token travels as the tap tasks send it (release.git_auth: GIT_ASKPASS, env only).
+    """
     with tempfile.TemporaryDirectory(prefix="gate-tap-probe-") as tmp:
-        askpass = Path(tmp) / "askpass.sh"
-        askpass.write_text(_ASKPASS)
-        askpass.chmod(0o700)
+        auth = git_auth(repo_url, Path(tmp))
         repo = git.Repo.init(Path(tmp) / "probe")
-        repo.git.commit("--allow-empty", "-m", "release gate push probe", author="release-gate <gate@localhost>")
-        env = {"GIT_ASKPASS": str(askpass), "GIT_TERMINAL_PROMPT": "0", "GIT_COMMITTER_NAME": "release-gate"}
+        probe = git.Actor("release-gate", "release-gate@localhost")
+        repo.index.commit("release gate push probe", author=probe, committer=probe)
         try:
-            with repo.git.custom_environment(**env):
+            with repo.git.custom_environment(**auth.env):
                 repo.git.push("--dry-run", "--porcelain", repo_url, f"HEAD:refs/heads/{branch}-release-gate-probe")
         except git.GitCommandError as exc:
             lines = [line.strip() for line in str(exc.stderr).splitlines() if line.strip()]
-            return lines[-1].strip("'") if lines else f"git push exited {exc.status}"
+            return auth.redact(lines[-1].strip("'")) if lines else f"git push exited {exc.status}"
     return None
 
 

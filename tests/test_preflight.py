@@ -101,6 +101,8 @@ def test_goreleaser_brews_to_our_tap_warns_without_publish_and_fails_with_it(tmp
     version = parse_version("v0.6.0")
     warn = preflight.check_goreleaser_brews(src, _settings(), version, publish=False)
     assert warn.status == "warn" and "benbjohnson/homebrew-litestream" in warn.detail
+    report = preflight.PreflightReport(checks=[warn])
+    assert report.passed and report.key_figure() == "0 ✔, 0 ✘, 1 ⚠ (single tap writer), 0 n/a"
     assert preflight.check_goreleaser_brews(src, _settings(), version, publish=True).status == "fail"
     other_tap = _settings(tap_repo="git@github.com:someone/homebrew-other.git")
     assert preflight.check_goreleaser_brews(src, other_tap, version, publish=True).status == "ok"
@@ -136,9 +138,21 @@ def test_publish_to_an_unreachable_tap_fails(tmp_path: Path, monkeypatch: pytest
     assert FAKE_TOKEN not in check.detail
 
 
-def test_askpass_reads_the_token_from_the_environment_only() -> None:
-    assert FAKE_TOKEN not in preflight._ASKPASS
-    assert f'"${preflight.TAP_TOKEN_ENV}"' in preflight._ASKPASS
+def test_publish_sends_the_token_through_askpass_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over https the token goes to git via GIT_ASKPASS; it appears in no message (127.0.0.1, nothing listens)."""
+    monkeypatch.setenv(preflight.TAP_TOKEN_ENV, FAKE_TOKEN)
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    check = preflight.check_tap_push(_settings(tap_repo=f"http://127.0.0.1:{port}/tap.git"), publish=True)
+    assert check.status == "fail" and "cannot push to http://127.0.0.1" in check.detail
+    assert FAKE_TOKEN not in check.detail
+
+
+def test_tap_url_with_a_password_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(preflight.TAP_TOKEN_ENV, FAKE_TOKEN)
+    check = preflight.check_tap_push(_settings(tap_repo="https://user:hunter2@github.com/o/tap.git"), publish=True)
+    assert check.status == "fail" and "hunter2" not in check.detail
 
 
 @pytest.fixture(scope="module")
