@@ -225,7 +225,8 @@ def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
     run_dir = ledger.facts.get("run_dir")
     if ledger.gate("soak").status == "skipped" or not run_dir:
         return Outcome("skipped", "", None, "no soak run to analyze (soak was skipped)")
-    code = run_invoke(["soak.analyze", str(run_dir), "--format", "json"], Path(run_dir).parent / "analyze.log")
+    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json"]
+    code = run_invoke(args, Path(run_dir).parent / "analyze.log")
     outcome = evaluate_analysis(Path(run_dir))
     if code == 2:
         outcome.status, outcome.reason = "fail", "soak.analyze could not read the run directory (exit 2)"

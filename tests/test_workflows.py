@@ -88,5 +88,5 @@ def test_nightly_soak_skips_each_provider_with_a_notice() -> None:
     for prefix in ("AWS_SOAK", "MINIO_SOAK", "R2_SOAK"):
         assert f"secret_prefix: {prefix}" in text
     assert "::notice title=${PROVIDER} soak skipped::" in text
-    assert 'invoke soak.analyze "$RUN_DIR" --format markdown' in text
+    assert 'invoke soak.analyze --run-dir "$RUN_DIR" --format markdown --output analysis.md' in text
     assert "actions/upload-artifact" in text
