@@ -225,7 +225,8 @@ def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
     run_dir = ledger.facts.get("run_dir")
     if ledger.gate("soak").status == "skipped" or not run_dir:
         return Outcome("skipped", "", None, "no soak run to analyze (soak was skipped)")
-    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json"]
+    # analysis.json is always written into the run dir; --output keeps the same JSON off the terminal.
+    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json", "--output", f"{run_dir}/analysis.json"]
     code = run_invoke(args, Path(run_dir).parent / "analyze.log")
     outcome = evaluate_analysis(Path(run_dir))
     if code == 2:
