@@ -167,7 +167,7 @@ def evaluate_soak_run(run_dir: Path, commit: str | None) -> Outcome:
     ]
     short_rows = [name for name, table in tables.items() if table.get("source_rows") != table.get("restored_rows")]
     digests = "no table digests" if not tables else ("digests MISMATCH" if mismatched else "restore digests match")
-    digests += f" ({len(tables)} tables)" if tables else ""
+    digests += f" ({len(tables)} table{'' if len(tables) == 1 else 's'})" if tables else ""
     figure = f"{rows:,} rows written; {digests}" if isinstance(rows, int) else digests
     problems = []
     if result.get("status") != "pass":

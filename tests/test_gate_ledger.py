@@ -149,7 +149,7 @@ def _run_dir(tmp_path: Path, *, restored: str = "a" * 64, status: str = "pass", 
 def test_soak_run_with_matching_digests_passes(tmp_path: Path) -> None:
     outcome = evaluate_soak_run(_run_dir(tmp_path), COMMIT)
     assert outcome.status == "pass", outcome.reason
-    assert outcome.key_figure == "12,345 rows written; restore digests match (1 tables)"
+    assert outcome.key_figure == "12,345 rows written; restore digests match (1 table)"
 
 
 def test_soak_run_whose_digests_mismatch_fails(tmp_path: Path) -> None:
