@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from common.errors import UserError
-from release.gate import GATE_ORDER, Ledger, Outcome, parse_gate_args, render_markdown, run_gate
+from release.gate import GATE_ORDER, Ledger, Outcome, finish_gate, parse_gate_args, render_markdown, run_gate
 from release.gate_steps import evaluate_analysis, evaluate_soak_run, verify_checksums
 
 COMMIT = "6d61ef5d007756d62e473daee4c760ac395a55c6"
@@ -101,6 +101,24 @@ def test_a_crashing_gate_is_recorded_as_failed_before_it_propagates(tmp_path: Pa
     assert ledger.gate("preflight").status == "fail"
     assert ledger.gate("preflight").reason == "crashed: RuntimeError: boom"
     assert ledger.gate("formula").status == "aborted"
+
+
+def test_release_gate_verdict_passes_only_when_every_gate_passed(tmp_path: Path) -> None:
+    argv = _argv(tmp_path)
+    for name in GATE_ORDER:
+        run_gate(name, argv, _pass, _no_commit)
+    ledger = finish_gate(argv, _no_commit)
+    assert ledger.verdict == "pass" and ledger.ended_at
+    assert "## Release gate v0.5.16: ✔ PASS" in (tmp_path / "ev" / "gate-report.md").read_text()
+
+
+def test_release_gate_marks_gates_that_never_ran_as_aborted(tmp_path: Path) -> None:
+    argv = _argv(tmp_path)
+    run_gate("preflight", argv, _pass, _no_commit)  # e.g. `nox --no-dependencies -s release_gate` after this
+    ledger = finish_gate(argv, _no_commit)
+    assert ledger.verdict == "fail"
+    assert {gate.status for gate in ledger.gates[1:]} == {"aborted"}
+    assert ledger.gate("soak").reason == "did not run"
 
 
 def test_preflight_starts_a_fresh_ledger(tmp_path: Path) -> None:
