@@ -14,16 +14,18 @@ from typing import Any
 
 from common.errors import UserError
 from common.settings import PROJECT_ROOT
+from release import gosrc
+from release import preflight as checks
 from release.checksums import CHECKSUMS_NAME, parse_checksums, sha256_file
 from release.gate import GATE_ORDER, GateBody, GateOptions, GateRecord, Ledger, Outcome, finish_gate, run_gate
+from release.gotest import run_go_test
+from release.matrix import TARGETS
 
 BINARIES = ("litestream", "litestream-test")
 
 
 def head_commit(src: Path) -> str | None:
     """The Litestream commit the evidence belongs to; None when --src is not a checkout (preflight says why)."""
-    from release import gosrc
-
     try:
         return str(gosrc.open_checkout(src).head_sha)
     except UserError:
@@ -70,8 +72,6 @@ def read_json(path: Path) -> dict[str, Any] | None:
 
 def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
     """Cheap checks first: clean checkout, version tag, toolchains, S3, tap token, single tap writer."""
-    from release import preflight as checks
-
     out = evidence_dir(options, "preflight")
     report = checks.run_preflight(options.src, options.version, publish=options.publish)
     checks.print_status(report)
@@ -88,8 +88,6 @@ def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
 
 def go_test(options: GateOptions, ledger: Ledger) -> Outcome:
     """Litestream's own ``go test -race ./...`` with cgo on and no AWS_* in its environment."""
-    from release.gotest import run_go_test
-
     out = evidence_dir(options, "go_test")
     summary = run_go_test(options.src, out, skip_regex=options.go_test_skip)
     status = "pass" if summary.passed else "fail"
@@ -102,8 +100,7 @@ def go_test(options: GateOptions, ledger: Ledger) -> Outcome:
 def _tagged_at_head(options: GateOptions, ledger: Ledger) -> bool:
     if "tagged_at_head" in ledger.facts:
         return bool(ledger.facts["tagged_at_head"])
-    from release import gosrc  # preflight was skipped: ask the checkout directly
-
+    # preflight was skipped: ask the checkout directly
     return options.version.tag in gosrc.open_checkout(options.src).tags_at_head()
 
 
@@ -125,8 +122,6 @@ def verify_checksums(dist: Path) -> tuple[int, list[str]]:
 
 def build(options: GateOptions, ledger: Ledger) -> Outcome:
     """``invoke build`` (dev binaries for the soak) and ``invoke release.build`` (the release matrix)."""
-    from release.matrix import TARGETS
-
     out = evidence_dir(options, "build")
     bin_dir, dist = out / "bin", out / "dist"
     log = out / "build.log"

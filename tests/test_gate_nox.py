@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import shutil
 import subprocess
@@ -40,13 +39,6 @@ def test_bad_option_is_one_line_without_traceback(tmp_path: Path) -> None:
     assert "Traceback" not in output
 
 
-needs_build_api = pytest.mark.skipif(
-    importlib.util.find_spec("release.gosrc") is None,
-    reason="release.gosrc (build branch) is not merged yet",
-)
-
-
-@needs_build_api
 def test_dirty_checkout_fails_preflight_and_aborts_the_rest(tmp_path: Path) -> None:
     src, _ = make_checkout(tmp_path / "src")
     (src / "main.go").write_text("package litestream // uncommitted\n")
@@ -68,7 +60,6 @@ def test_dirty_checkout_fails_preflight_and_aborts_the_rest(tmp_path: Path) -> N
     assert "pass" not in {status for name, status in _statuses(report).items() if name != "preflight"}
 
 
-@needs_build_api
 def test_version_tagged_elsewhere_fails_preflight(tmp_path: Path) -> None:
     src, repo = make_checkout(tmp_path / "src")
     repo.create_tag("v0.5.16")
@@ -81,7 +72,6 @@ def test_version_tagged_elsewhere_fails_preflight(tmp_path: Path) -> None:
     assert "v0.5.16 is already tagged at" in report["gates"][0]["reason"]
 
 
-@needs_build_api
 @pytest.mark.skipif(not all(shutil.which(tool) for tool in TOOLS), reason=f"preflight needs {', '.join(TOOLS)}")
 def test_skipped_gates_are_reported_as_skipped_never_passed(tmp_path: Path) -> None:
     src, repo = make_checkout(tmp_path / "src")

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-pytest.importorskip("release.gotoolchain", reason="release.gotoolchain (build branch) is not merged yet")
 from release.gotest import go_test_command, run_go_test, summarize
 
 pytestmark = pytest.mark.skipif(not shutil.which("go") or not shutil.which("gcc"), reason="needs go and gcc")

@@ -15,10 +15,8 @@ import git
 import pytest
 
 from common.versions import parse_version
-from tests.gate_fixtures import commit_file, make_checkout
-
-pytest.importorskip("release.gosrc", reason="release.gosrc (build branch) is not merged yet")
 from release import preflight
+from tests.gate_fixtures import commit_file, make_checkout
 
 FAKE_TOKEN = "fake-token-TESTONLY"
 BREWS_TO_OUR_TAP = """\
