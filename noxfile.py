@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import sys
 from pathlib import Path
 
@@ -41,7 +42,14 @@ def tests(session: nox.Session) -> None:
 # them and records itself in the ledger, <out>/gate-report.json. The logic lives in release/gate*.py.
 
 
+def _quiet_libraries() -> None:
+    """nox logs at DEBUG; the libraries' own debug lines (every git command, every config level) are noise here."""
+    for name in ("invoke", "git", "botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def _gate(session: nox.Session, name: str) -> None:
+    _quiet_libraries()
     from common.errors import UserError
     from release import gate_steps
 
@@ -94,6 +102,7 @@ def formula(session: nox.Session) -> None:
 @nox.session(python=False, default=False, tags=["release"], requires=["formula"])
 def release_gate(session: nox.Session) -> None:
     """All gates in order, then one verdict: gate-report.json and gate-report.md in --out (gate-evidence/)."""
+    _quiet_libraries()
     from common.errors import UserError
     from release import gate_steps
 

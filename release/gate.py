@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from invoke.config import Config
+from invoke.context import Context
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -58,6 +60,14 @@ class GateOptions:
         }
 
 
+def project_context() -> Context:
+    """An Invoke context with this project's invoke.yaml and INVOKE_* env vars, as ``invoke`` itself would load."""
+    config = Config(project_location=PROJECT_ROOT)
+    config.load_project()
+    config.load_shell_env()
+    return Context(config=config)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse would print usage and exit 2; we want one line
         raise UserError(f"release gate options: {message}; e.g. -- --src ../litestream --version v0.5.16")
@@ -81,7 +91,7 @@ def parse_gate_args(argv: Sequence[str]) -> GateOptions:
     parse_duration(args.soak_duration, name="soak-duration")
     out = Path(args.out).expanduser()
     return GateOptions(
-        src=resolve_src(None, args.src),
+        src=resolve_src(project_context(), args.src),
         version=parse_version(args.version),
         soak_duration=args.soak_duration,
         out=(out if out.is_absolute() else PROJECT_ROOT / out).resolve(),

@@ -5,7 +5,6 @@ JSON evidence, never their text. Evidence lands in ``<out>/<gate>/``, which the 
 from __future__ import annotations
 
 import json
-import logging
 import shutil
 import subprocess
 import sys
@@ -267,15 +266,8 @@ BODIES: dict[str, GateBody] = {
 assert tuple(BODIES) == GATE_ORDER
 
 
-def _quiet_libraries() -> None:
-    """nox logs at DEBUG; the libraries' own debug lines (every git command, every config level) are noise here."""
-    for name in ("invoke", "git", "botocore", "boto3", "urllib3"):
-        logging.getLogger(name).setLevel(logging.WARNING)
-
-
 def run(name: str, argv: list[str]) -> GateRecord:
     """One gate session: parse the posargs, run the gate's body, record it in the ledger."""
-    _quiet_libraries()
     return run_gate(name, argv, BODIES[name], head_commit)
 
 

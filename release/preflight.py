@@ -21,16 +21,14 @@ import git
 import yaml
 from botocore.config import Config as BotoConfig
 from botocore.exceptions import BotoCoreError, ClientError
-from invoke.config import Config
-from invoke.context import Context
 from rich.console import Console
 from rich.text import Text
 
 from common.errors import UserError
-from common.settings import PROJECT_ROOT, config_value
+from common.settings import config_value
 from common.versions import ReleaseVersion
 from release import gosrc, gotoolchain
-from release.gate import terminal
+from release.gate import project_context, terminal
 from release.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.git_auth import describe_remote, git_auth
 
@@ -87,14 +85,6 @@ class Settings:
             tap_repo=str(config_value(ctx, "tap.repo", "")),
             tap_branch=str(config_value(ctx, "tap.branch", "main")),
         )
-
-
-def project_context() -> Context:
-    """An Invoke context with this project's invoke.yaml and INVOKE_* env vars, as ``invoke`` itself would load."""
-    config = Config(project_location=PROJECT_ROOT)
-    config.load_project()
-    config.load_shell_env()
-    return Context(config=config)
 
 
 # --- the checks, in the order they are shown ------------------------------------------------------------------

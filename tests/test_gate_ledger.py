@@ -52,6 +52,18 @@ def test_options_defaults(tmp_path: Path) -> None:
     assert options.out == (tmp_path / "ev").resolve()
 
 
+def test_src_falls_back_to_the_environment_then_invoke_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("LITESTREAM_SRC", raising=False)
+    monkeypatch.setenv("INVOKE_LITESTREAM_SRC", str(tmp_path / "from-config"))
+    assert parse_gate_args(["--version", "v0.5.16"]).src == tmp_path / "from-config"
+    monkeypatch.setenv("LITESTREAM_SRC", str(tmp_path / "from-env"))
+    assert parse_gate_args(["--version", "v0.5.16"]).src == tmp_path / "from-env"
+    monkeypatch.delenv("LITESTREAM_SRC")
+    monkeypatch.delenv("INVOKE_LITESTREAM_SRC")
+    with pytest.raises(UserError, match="no Litestream checkout given"):
+        parse_gate_args(["--version", "v0.5.16"])
+
+
 def _fail(_options: Any, _ledger: Ledger) -> Outcome:
     return Outcome("fail", "3 ✔, 1 ✘", None, "clean checkout: dirty")
 
