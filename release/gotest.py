@@ -47,11 +47,18 @@ class GoTestSummary:
             return None
         failed = sorted(pkg for pkg, outcome in self.packages.items() if outcome == "fail")
         if failed:
-            tests = f"; failing tests: {', '.join(self.failed_tests[:10])}" if self.failed_tests else ""
+            leaves = self.failing_leaves()
+            tests = f"; failing tests: {', '.join(leaves[:10])}" if leaves else ""
             return f"failed packages: {', '.join(failed)}{tests}"
         if not self.packages:
             return f"go test reported no packages (exit {self.exit_code}); see go-test.stderr.log"
         return f"go test exited {self.exit_code} without a failing package; see go-test.stderr.log"
+
+    def failing_leaves(self) -> list[str]:
+        """Failed tests minus parents that failed only because a subtest did (go reports both)."""
+        return [
+            test for test in self.failed_tests if not any(other.startswith(f"{test}/") for other in self.failed_tests)
+        ]
 
     def as_json(self) -> dict[str, object]:
         return {

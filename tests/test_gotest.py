@@ -82,6 +82,18 @@ def test_skip_regex_is_passed_and_recorded(module: Path, tmp_path: Path) -> None
     assert "-race" in go_test_command(None) and "-count=1" in go_test_command(None)
 
 
+def test_a_failing_subtest_is_named_without_its_parent() -> None:
+    events = [
+        {"Action": "fail", "Package": "p", "Test": "TestUpload/PermissionDenied"},
+        {"Action": "fail", "Package": "p", "Test": "TestUpload"},
+        {"Action": "fail", "Package": "p", "Test": "TestOther"},
+        {"Action": "fail", "Package": "p"},
+    ]
+    summary = summarize([json.dumps(event) for event in events], exit_code=1)
+    assert summary.failing_leaves() == ["p TestUpload/PermissionDenied", "p TestOther"]
+    assert str(summary.reason()).endswith("failing tests: p TestUpload/PermissionDenied, p TestOther")
+
+
 def test_build_failure_counts_as_a_failed_package() -> None:
     binary = "example.com/x [example.com/x.test]"
     events = [
