@@ -25,7 +25,7 @@ def test_run_parallel_never_exceeds_jobs_and_keeps_order() -> None:
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.05)
+        time.sleep(0.1)
         with lock:
             running -= 1
         return item * 10
