@@ -53,8 +53,9 @@ def run_parallel(items: Sequence[T], work: Callable[[T], R], jobs: int) -> list[
         for future in futures:
             future.cancel()
         for future in futures:
-            if future.done() and not future.cancelled() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+            error = future.exception() if future.done() and not future.cancelled() else None
+            if error is not None:
+                raise error
         return [future.result() for future in futures]
 
 
