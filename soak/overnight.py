@@ -121,7 +121,8 @@ def step_s3_target(run: SoakRun) -> None:
         return
     if p.embedded:
         run.dirs.create()
-        run.s3_server = EmbeddedS3(run.dirs.log("s3")).start()
+        run.s3_server = EmbeddedS3(run.dirs.log("s3"))  # known before it starts, so an interrupt stops it
+        run.s3_server.start()
         run.target = embedded_target(run.s3_server, p.prefix, p.region, p.stamp)
     else:
         run.target = S3Target(
@@ -213,7 +214,8 @@ def step_load(run: SoakRun) -> None:
     argv = [str(run.binaries.litestream_test), "load", "-db", str(run.dirs.db)]
     argv += ["-write-rate", str(p.write_rate), "-duration", f"{int(p.duration_s) + 60}s", "-pattern", p.pattern]
     argv += ["-payload-size", str(p.payload_size), "-read-ratio", str(p.read_ratio), "-workers", str(p.workers)]
-    run.load = Child("litestream-test load", argv, run.dirs.log("load"), cwd=run.dirs.root).start()
+    run.load = Child("litestream-test load", argv, run.dirs.log("load"), cwd=run.dirs.root)
+    run.load.start()
     run.console.print(f"  litestream-test load pid {run.load.pid}")
 
 
