@@ -138,13 +138,18 @@ def step_s3_target(run: SoakRun) -> None:
     run.lister = S3Lister(run.target)
 
 
-def step_preflight(run: SoakRun) -> None:
+def step_disk(run: SoakRun) -> None:
     estimate = estimate_disk(run.params)
     free = check_free_disk(run.params, estimate)
-    run.console.print(f"  disk: {estimate.describe()}; {human_bytes(free)} free")
-    if run.target is not None:
-        seconds = preflight(run.target)
-        run.console.print(f"  s3: head-bucket + put/get/delete under {run.target.prefix}/ ok ({seconds:.2f}s)")
+    run.console.print(f"  {estimate.describe()}; {human_bytes(free)} free")
+
+
+def step_preflight(run: SoakRun) -> None:
+    if run.target is None:
+        run.console.print("  file replica: nothing to probe")
+        return
+    seconds = preflight(run.target)
+    run.console.print(f"  head-bucket + put/get/delete under {run.target.prefix}/ ok ({seconds:.2f}s)")
 
 
 def step_run_dir(run: SoakRun) -> None:
@@ -339,16 +344,12 @@ def step_verify(run: SoakRun) -> None:
             fh.write(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}\n")
 
 
+# fmt: off
 STEPS: list[Step] = [
-    Step(
-        "binaries", "find (--bin) or build (--src) litestream and litestream-test; read their versions", step_binaries
-    ),
-    Step(
-        "s3",
-        "start the embedded moto S3 when no bucket is configured, else resolve the bucket and credentials",
-        step_s3_target,
-    ),
-    Step("preflight", "free disk for the growth; S3 head-bucket and a probe object under the prefix", step_preflight),
+    Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
+    Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
+    Step("s3", "start the embedded moto S3 if no bucket is configured, else resolve credentials", step_s3_target),
+    Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
     Step("run_dir", "create the run directory and write run.json (parameters, versions, S3 location)", step_run_dir),
     Step("populate", "create the database with litestream stopped (populate deletes and recreates it)", step_populate),
     Step("replicate", "write litestream.yml and start litestream replicate", step_replicate),
@@ -360,6 +361,7 @@ STEPS: list[Step] = [
     Step("restore", "litestream restore from the replica into restored.db", step_restore),
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
 ]
+# fmt: on
 
 
 # ------------------------------------------------------------------------------------------ the runner

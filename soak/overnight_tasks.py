@@ -72,6 +72,8 @@ def overnight(  # type: ignore[no-untyped-def]
         bin_dir=bin,
         src_dir=src,
     )
-    code = run_soak(SoakRun(params=params, dirs=RunDir(params.test_dir), console=Console(highlight=False)))
+    code = run_soak(
+        SoakRun(params=params, dirs=RunDir(params.test_dir), console=Console(highlight=False, soft_wrap=True))
+    )
     if code:
         raise Exit(code=code)
