@@ -138,6 +138,12 @@ def parse_params(
         raise UserError(f"--replica {replica!r} is unknown; choose s3 or file")
     if bin_dir and src_dir:
         raise UserError("give either --bin DIR (existing binaries) or --src DIR (build them), not both")
+    chosen_bucket = (bucket or os.environ.get("S3_BUCKET") or "").strip()
+    if endpoint and not chosen_bucket and replica == "s3":
+        raise UserError(
+            "--endpoint needs a bucket there: pass --bucket or set S3_BUCKET (without both, the "
+            "soak uses its embedded local S3)"
+        )
     default_dir = Path(tempfile.gettempdir()) / f"litestream-overnight-s3-{stamp}"
     return SoakParams(
         duration_s=_positive_duration(duration, "duration"),
@@ -149,7 +155,7 @@ def parse_params(
         read_ratio=_ratio(read_ratio),
         interval_s=_positive_duration(interval, "interval"),
         replica=replica,
-        bucket=(bucket or os.environ.get("S3_BUCKET") or "").strip(),
+        bucket=chosen_bucket,
         region=(region or os.environ.get("AWS_REGION") or "us-east-1").strip(),
         endpoint=(endpoint or "").strip().rstrip("/"),
         prefix=(prefix or f"litestream-overnight-{stamp}").strip("/"),

@@ -48,9 +48,14 @@ def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
     server.child.stop(grace_s=5)
 
 
+def clean_environ() -> dict[str, str]:
+    """The environment without a maintainer's S3 settings, so tests stay on the loopback moto."""
+    return {k: v for k, v in os.environ.items() if k not in ("S3_BUCKET", "AWS_REGION", "AWS_PROFILE")}
+
+
 def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``invoke soak.overnight ...`` as a maintainer types it."""
-    full_env = {**os.environ, **FAKE_CREDS, **(env or {})}
+    full_env = {**clean_environ(), **FAKE_CREDS, **(env or {})}
     return subprocess.run(
         [sys.executable, "-m", "invoke", "soak.overnight", *args],
         cwd=ROOT,

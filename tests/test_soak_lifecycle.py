@@ -14,7 +14,7 @@ from typing import Any
 import psutil
 import pytest
 
-from tests.soak_support import FAKE_CREDS, ROOT, STANDINS
+from tests.soak_support import FAKE_CREDS, ROOT, STANDINS, clean_environ
 
 INTERVAL_S = 5
 
@@ -26,7 +26,7 @@ def start_soak(run_dir: Path, *extra: str, env: dict[str, str] | None = None) ->
     return subprocess.Popen(
         argv,
         cwd=ROOT,
-        env={**os.environ, **FAKE_CREDS, **(env or {})},
+        env={**clean_environ(), **FAKE_CREDS, **(env or {})},
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
@@ -138,6 +138,7 @@ def test_interrupt_during_populate_writes_interrupted(tmp_path: Path) -> None:
     proc = subprocess.Popen(
         [*argv, "--replica", "file"],
         cwd=ROOT,
+        env=clean_environ(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

@@ -32,6 +32,12 @@ DEFAULTS: dict[str, Any] = dict(
 )
 
 
+@pytest.fixture(autouse=True)
+def _no_s3_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+
+
 def params(**over: Any) -> Any:
     return parse_params(**{**DEFAULTS, **over})
 
@@ -78,6 +84,7 @@ def test_compound_durations_and_fractional_sizes() -> None:
         ({"read_ratio": "-0.1"}, "--read-ratio must be between 0 and 1"),
         ({"replica": "gcs"}, "--replica 'gcs' is unknown"),
         ({"bin_dir": "/x", "src_dir": "/y"}, "either --bin"),
+        ({"endpoint": "http://127.0.0.1:9000"}, "--endpoint needs a bucket"),
     ],
 )
 def test_bad_input_is_a_user_error(over: dict[str, Any], needle: str) -> None:

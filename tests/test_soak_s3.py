@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,15 @@ import pytest
 
 from common.errors import UserError
 from soak.processes import free_port
-from soak.s3target import FileLister, S3Lister, S3Target, embedded_target, local_txid, preflight
+from soak.s3target import (
+    FileLister,
+    S3Lister,
+    S3Target,
+    embedded_target,
+    local_txid,
+    preflight,
+    resolve_credentials,
+)
 from tests.soak_support import FAKE_CREDS, STANDINS, Moto, assert_one_error_line, invoke_cli, moto
 
 __all__ = ["moto"]
@@ -176,3 +185,24 @@ def test_cli_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]], tmp_path:
     line = assert_one_error_line(done, "wrong S3 credentials")
     assert "fake-wrong-secret-TESTONLY" not in done.stdout + done.stderr
     assert key["AWS_ACCESS_KEY_ID"] not in line
+
+
+def test_no_credentials_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254 from a test
+    with pytest.raises(UserError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID"):
+        resolve_credentials("us-east-1")
+
+
+def test_resolved_credentials_come_from_the_standard_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "fake-chain-key-TESTONLY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-chain-secret-TESTONLY")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    assert resolve_credentials("us-east-1") == {
+        "AWS_ACCESS_KEY_ID": "fake-chain-key-TESTONLY",
+        "AWS_SECRET_ACCESS_KEY": "fake-chain-secret-TESTONLY",
+    }
