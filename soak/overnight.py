@@ -18,6 +18,7 @@ from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Column
 
 from common.errors import UserError
 from common.units import format_duration
@@ -367,16 +368,20 @@ STEPS: list[Step] = [
 # ------------------------------------------------------------------------------------------ the runner
 
 
+def _shown(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
 @contextmanager
 def _status(console: Console, duration_s: float) -> Iterator[Callable[[float, Monitor], None]]:
-    """A live status line: progress bar, elapsed/remaining, rows, objects, lag, errors."""
+    """A live status line: progress bar, elapsed/remaining, rows, objects, lag, errors (fits 80 columns)."""
     progress = Progress(
         TextColumn("[bold]soak"),
-        BarColumn(),
+        BarColumn(bar_width=12),
         TimeElapsedColumn(),
-        TextColumn("left"),
+        TextColumn("/"),
         TimeRemainingColumn(),
-        TextColumn("{task.fields[info]}"),
+        TextColumn("{task.fields[info]}", table_column=Column(no_wrap=True, overflow="ellipsis")),
         console=console,
         refresh_per_second=1,
         transient=False,
@@ -385,7 +390,8 @@ def _status(console: Console, duration_s: float) -> Iterator[Callable[[float, Mo
 
     def update(elapsed: float, monitor: Monitor) -> None:
         t = monitor.totals
-        info = f"rows {t.rows}  objects {t.objects}  lag {t.lag}  errors {t.errors}  warnings {t.warnings}"
+
+        info = f"rows {_shown(t.rows)} objects {_shown(t.objects)} lag {_shown(t.lag)} errors {t.errors}"
         progress.update(task_id, completed=min(elapsed, duration_s), info=info)
 
     with progress:
