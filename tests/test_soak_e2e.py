@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from tests.soak_support import invoke_cli
+from tests.soak_support import Moto, invoke_cli, moto
+
+__all__ = ["moto"]
 
 pytestmark = pytest.mark.litestream
 
@@ -43,3 +46,27 @@ def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: P
     assert run["binaries"]["litestream"]["version"]
     text = (run_dir / "litestream.yml").read_text() + (run_dir / "run.json").read_text()
     assert "fake-secret" not in text and "secret-access-key" not in text
+
+
+def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, moto: Moto, tmp_path: Path) -> None:
+    """The non-embedded path: --bucket/--endpoint (moto standing in for MinIO), credentials from the env chain."""
+    client: Any = moto.client()
+    client.create_bucket(Bucket="configured-soak")
+    run_dir = tmp_path / "run"
+    prebuilt = os.environ.get("LITESTREAM_BIN_DIR")
+    binaries = ["--bin", prebuilt] if prebuilt else ["--src", str(litestream_src)]
+    done = invoke_cli(
+        *binaries,
+        "--bucket", "configured-soak", "--endpoint", moto.endpoint, "--prefix", "soaks/e2e",
+        "--duration", "30s", "--interval", "10s", "--initial-size", "1MB",
+        "--write-rate", "10", "--workers", "1", "--payload-size", "512",
+        "--test-dir", str(run_dir),
+        timeout=1800,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert json.loads((run_dir / "result.json").read_text())["status"] == "pass"
+    run = json.loads((run_dir / "run.json").read_text())
+    assert run["s3"]["embedded"] is False and run["s3"]["bucket"] == "configured-soak"
+    keys = [o["Key"] for o in client.list_objects_v2(Bucket="configured-soak", Prefix="soaks/e2e/")["Contents"]]
+    assert any(k.startswith("soaks/e2e/0000/") for k in keys)
+    assert not any(".soak-preflight-" in k for k in keys), "the preflight probe is deleted"
