@@ -34,6 +34,7 @@ class Moto:
                 return
             except requests.RequestException:
                 time.sleep(0.1)
+        self.child.stop(grace_s=5)
         raise RuntimeError("moto did not start")
 
     def client(self, service: str = "s3", **creds: str) -> object:

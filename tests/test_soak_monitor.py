@@ -22,11 +22,13 @@ __all__ = ["moto"]
 
 @pytest.fixture
 def sleepers(tmp_path: Path) -> Iterator[tuple[Child, Child]]:
-    ls = Child("litestream", ["sleep", "60"], tmp_path / "run" / "logs" / "litestream.log").start()
-    load = Child("litestream-test load", ["sleep", "60"], tmp_path / "run" / "logs" / "load.log").start()
-    yield ls, load
-    ls.stop(grace_s=1)
-    load.stop(grace_s=1)
+    ls = Child("litestream", ["sleep", "60"], tmp_path / "run" / "logs" / "litestream.log")
+    load = Child("litestream-test load", ["sleep", "60"], tmp_path / "run" / "logs" / "load.log")
+    try:
+        yield ls.start(), load.start()
+    finally:
+        ls.stop(grace_s=1)
+        load.stop(grace_s=1)
 
 
 def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tuple[Child, Child]) -> None:

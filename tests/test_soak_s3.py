@@ -39,13 +39,15 @@ def target(server: Moto, bucket: str, **creds: str) -> S3Target:
 def auth_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Moto, dict[str, str]]]:
     """moto enforcing IAM after the readiness probe and three set-up calls: a bucket, a user without policy, its key."""
     server = Moto(tmp_path_factory.mktemp("authmoto") / "moto.log", env={"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
-    s3: Any = server.client()
-    iam: Any = server.client("iam")
-    s3.create_bucket(Bucket="auth-bucket")
-    iam.create_user(UserName="no-policy")
-    key = iam.create_access_key(UserName="no-policy")["AccessKey"]
-    yield server, {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-    server.child.stop(grace_s=5)
+    try:
+        s3: Any = server.client()
+        iam: Any = server.client("iam")
+        s3.create_bucket(Bucket="auth-bucket")
+        iam.create_user(UserName="no-policy")
+        key = iam.create_access_key(UserName="no-policy")["AccessKey"]
+        yield server, {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    finally:
+        server.child.stop(grace_s=5)
 
 
 def test_preflight_passes_and_leaves_no_probe(moto: Moto) -> None:
