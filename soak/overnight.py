@@ -3,6 +3,12 @@
 Read STEPS top to bottom for the story. The order matters (reference §8): the database is populated with
 litestream stopped, and the restore only starts once the replica holds the final TXID and litestream has
 exited after its shutdown sync.
+
+Room for a fault layer: ``SoakRun.tick_hooks`` run on every monitor tick and may return fault events
+(they land in metrics.jsonl ``faults``); ``start_litestream(run)`` restarts litestream, appending to its
+log; ``Child.kill()`` is a deliberate kill the monitor does not count as a crash;
+``S3Target.litestream_endpoint`` points litestream at a proxy while the harness keeps the direct
+endpoint; ``run_soak(run, steps)`` takes an extended step list.
 """
 
 from __future__ import annotations
