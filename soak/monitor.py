@@ -60,6 +60,9 @@ class Monitor:
     s3_requests: int = 0
     _tail: LogTail | None = None
 
+    def __post_init__(self) -> None:
+        self.litestream.usage()  # psutil's CPU baseline, so the first tick has a real percentage
+
     @property
     def log_tail(self) -> LogTail:
         if self._tail is None:
@@ -152,7 +155,7 @@ def render_block(m: dict[str, Any], duration_s: float) -> str:
     s3_line = (
         f"s3 error: {s3['error']}"
         if "error" in s3
-        else f"s3 {s3['objects']} objects {human_bytes(s3['bytes'])} ({s3['requests']} requests)  {levels}"
+        else f"s3 {s3['objects']} objects {human_bytes(s3['bytes'])} (requests {s3['requests']})  {levels}"
     )
     return (
         f"[{m['t']}] elapsed {format_duration(m['elapsed_s'])} of {format_duration(duration_s)}\n"

@@ -44,7 +44,7 @@ from soak.s3target import (
     preflight,
     resolve_credentials,
 )
-from soak.verify import compare, count_rows, integrity_check
+from soak.verify import compare, count_rows, has_no_wal, integrity_check
 
 # More than litestream's 30 s shutdown-sync-timeout, as its own tests wait 35 s (reference §2).
 LITESTREAM_STOP_GRACE_S = 40.0
@@ -321,7 +321,7 @@ def step_verify(run: SoakRun) -> None:
     if not run.dirs.restored.exists():
         r.check("integrity", False, "no restored database")
         return
-    integrity = integrity_check(run.dirs.restored)
+    integrity = integrity_check(run.dirs.restored, immutable=has_no_wal(run.dirs.restored))
     r.check("integrity", integrity == "ok", f"PRAGMA integrity_check: {integrity[:200]}", integrity[:200])
     comparison = compare(run.dirs.db, run.dirs.restored)
     r.tables = comparison.tables

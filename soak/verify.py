@@ -16,9 +16,19 @@ _USER_TABLES = (
 )
 
 
-def connect_ro(path: Path, busy_timeout_s: float = 5.0) -> sqlite3.Connection:
-    """A read-only connection that never creates the file and waits at most ``busy_timeout_s`` on locks."""
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=busy_timeout_s)
+def connect_ro(path: Path, busy_timeout_s: float = 5.0, *, immutable: bool = False) -> sqlite3.Connection:
+    """A read-only connection that never creates the file and waits at most ``busy_timeout_s`` on locks.
+
+    ``immutable`` is for a finished restore: no -wal/-shm sidecars get created next to it.
+    """
+    query = "mode=ro&immutable=1" if immutable else "mode=ro"
+    return sqlite3.connect(f"file:{path}?{query}", uri=True, timeout=busy_timeout_s)
+
+
+def has_no_wal(path: Path) -> bool:
+    """True when no non-empty -wal sits beside ``path``: reading it as immutable then loses nothing."""
+    wal = path.with_name(path.name + "-wal")
+    return not wal.exists() or wal.stat().st_size == 0
 
 
 def user_tables(conn: sqlite3.Connection) -> list[tuple[str, str]]:
@@ -66,9 +76,9 @@ class TableDigest:
     sha256: str
 
 
-def digest_tables(path: Path) -> dict[str, TableDigest]:
+def digest_tables(path: Path, *, immutable: bool = False) -> dict[str, TableDigest]:
     """sha256 streamed over every row of every user table, ordered by rowid (or primary key)."""
-    conn = connect_ro(path)
+    conn = connect_ro(path, immutable=immutable)
     try:
         out: dict[str, TableDigest] = {}
         for name, sql in user_tables(conn):
@@ -85,9 +95,9 @@ def digest_tables(path: Path) -> dict[str, TableDigest]:
         conn.close()
 
 
-def integrity_check(path: Path) -> str:
+def integrity_check(path: Path, *, immutable: bool = False) -> str:
     """``PRAGMA integrity_check`` joined into one string: ``ok`` when the database is sound."""
-    conn = connect_ro(path)
+    conn = connect_ro(path, immutable=immutable)
     try:
         return "; ".join(str(r[0]) for r in conn.execute("PRAGMA integrity_check"))
     finally:
@@ -111,7 +121,7 @@ class Comparison:
 
 def compare(source: Path, restored: Path) -> Comparison:
     src = digest_tables(source)
-    dst = digest_tables(restored)
+    dst = digest_tables(restored, immutable=has_no_wal(restored))
     tables: dict[str, dict[str, Any]] = {}
     for name in sorted(set(src) | set(dst)):
         s, d = src.get(name), dst.get(name)
