@@ -468,11 +468,21 @@ def finish(run: SoakRun) -> None:
         run.dirs.write_json("run.json", run.run_json)
 
 
+def _exit_text(code: int | None) -> str:
+    """Popen reports a signal death as a negative code; say which signal."""
+    if code is None or code >= 0:
+        return f"exited with code {code}"
+    try:
+        return f"was killed by {signal.Signals(-code).name}"
+    except ValueError:
+        return f"was killed by signal {-code}"
+
+
 def _record_crash(run: SoakRun, child: Child) -> None:
     code = child.exit_code()
     lines = tail_lines(child.log, 20)
     run.result.crash = {"process": child.name, "exit_code": code, "last_log_lines": lines}
-    run.result.check("no_crash", False, f"{child.name} exited with code {code} during {run.result.phase}", code)
+    run.result.check("no_crash", False, f"{child.name} {_exit_text(code)} during {run.result.phase}", code)
 
 
 def run_soak(run: SoakRun, steps: list[Step] | None = None) -> int:
