@@ -17,7 +17,17 @@ from common.errors import UserError
 from common.units import parse_duration
 from soak import errclass
 from soak.logblocks import BlockReader, line_around
-from soak.logline import attr, int_value, json_fields, line_time, message, severity, text_value, txid_value
+from soak.logline import (
+    attr,
+    int_value,
+    json_fields,
+    line_time,
+    message,
+    parse_time,
+    severity,
+    text_value,
+    txid_value,
+)
 
 # Markers per handler format: (substring, kind). Only lines holding one of them are parsed.
 _TEXT_MARKERS = (
@@ -100,7 +110,7 @@ class LogStats:
 
     path: str
     size_bytes: int = 0
-    lines: int = 0
+    lines: int | None = None  # counted only on request (a full extra pass)
     dropped_bytes: int = 0
     truncated_last_line: bool = False
     formats: set[str] = field(default_factory=set)
@@ -140,12 +150,23 @@ class LogStats:
 class LitestreamLogScanner:
     """Fills a LogStats from one pass over a log file; errors are reconciled block by block."""
 
-    def __init__(self, path: Path, faults: FaultWindows | None = None, fault_ends: list[float] | None = None) -> None:
+    def __init__(
+        self,
+        path: Path,
+        faults: FaultWindows | None = None,
+        fault_ends: list[float] | None = None,
+        *,
+        count_lines: bool = False,
+    ) -> None:
+        self.count_lines = count_lines
         self.stats = LogStats(path=str(path))
         self.path = path
         self.faults = faults or FaultWindows()
         self._fault_ends = deque(sorted(fault_ends or []))
         self._pending: dict[str, deque[Pending]] = {}
+        self._upload_minutes: Counter[bytes] = Counter()  # "2026-12-01T07:00" -> uploads (text fast path)
+        self._lag_minutes: dict[bytes, int] = {}
+        self._zone: bytes | None = None
         self._info: dict[str, Callable[[bytes, float | None], None]] = {
             "ltx file uploaded": self._upload,
             "compaction complete": self._compaction,
@@ -170,27 +191,28 @@ class LitestreamLogScanner:
 
     # -- the pass ---------------------------------------------------------------------------------
     def scan(self) -> LogStats:
-        reader = BlockReader(self.path)
+        reader = BlockReader(self.path, count_lines=self.count_lines)
         for block in reader.blocks():
             self._block(block)
             self._reconcile()
         self._finish()
         stats = self.stats
         stats.size_bytes = reader.bytes_read
-        stats.lines = reader.lines
+        stats.lines = reader.lines if self.count_lines else None
         stats.dropped_bytes = reader.dropped_bytes
         stats.truncated_last_line = reader.truncated_last_line
         return stats
 
     def _block(self, block: bytes) -> None:
         markers: list[tuple[bytes, str]] = []
+        self._edges(block)
         if b"time=" in block:
             self.stats.formats.add("text")
-            markers.extend(_TEXT_MARKERS)
+            self._text_info(block)  # the first text marker, with fast paths
+            markers.extend(_TEXT_MARKERS[1:])
         if b'{"time":"' in block:
             self.stats.formats.add("json")
             markers.extend(_JSON_MARKERS)
-        self._edges(block)
         for marker, kind in markers:
             find = block.find
             pos = find(marker)
@@ -205,6 +227,58 @@ class LitestreamLogScanner:
                 if pos == 0 or block[pos - 1 : pos] == b"\n":
                     self._crash(line)
                 pos = block.find(marker, nxt)
+
+    def _text_info(self, block: bytes) -> None:
+        """The hot loop: every TEXT INFO line. Uploads and ``replica sync`` (most of them) are read
+        inline from fixed offsets; their precise times are parsed only where needed (last of the
+        block, fault recovery). Other messages go to their handlers."""
+        find, rfind = block.find, block.rfind
+        marker = _TEXT_MARKERS[0][0]
+        skip = len(marker)
+        upload_minutes = self._upload_minutes
+        lag_minutes = self._lag_minutes
+        up = self.stats.uploads
+        last_upload = -1
+        syncs = 0
+        pos = find(marker)
+        while pos >= 0:
+            ms = pos + skip
+            start = rfind(b"\n", 0, pos) + 1
+            end = find(b"\n", ms)
+            if end < 0:
+                end = len(block)
+            if block.startswith(b'"ltx file uploaded" ', ms):
+                up.count += 1
+                upload_minutes[block[start + 5 : start + 21]] += 1
+                at = rfind(b" size=", ms, end)
+                if at > 0:
+                    up.bytes += _int(block[at + 6 : end])
+                last_upload = start
+                if self._fault_ends:
+                    self._upload(block[start:end], line_time(block[start:end]), counted=True)
+            elif block.startswith(b'"replica sync" ', ms):
+                syncs += 1
+                at_r = find(b" txid.replica=", ms, end)
+                at_d = find(b" txid.db=", ms, end)
+                if at_r > 0 and at_d > 0:
+                    lag = _int(block[at_d + 9 : at_d + 25], 16) - _int(block[at_r + 14 : at_r + 30], 16)
+                    key = block[start + 5 : start + 21]
+                    if lag > lag_minutes.get(key, -1):
+                        lag_minutes[key] = lag
+            else:
+                self._line("info", block[start:end], pos - start, marker)
+            pos = find(marker, end)
+        self.stats.replica_syncs += syncs
+        if last_upload >= 0:
+            end = find(b"\n", last_upload)
+            line = block[last_upload : end if end >= 0 else len(block)]
+            t = line_time(line)
+            self._success("replicate", t)
+            txid = txid_value(attr(line, b"maxTXID"))
+            if txid and txid > up.max_txid:
+                up.max_txid = txid
+            if self._zone is None and t is not None:
+                self._zone = _zone_of(line)
 
     def _edges(self, block: bytes) -> None:
         """First and last timed line of the log (checked on every block: blocks come in order)."""
@@ -249,15 +323,17 @@ class LitestreamLogScanner:
             self._problem("ERROR" if kind == "error" else "WARN", line, t)
 
     # -- INFO handlers ----------------------------------------------------------------------------
-    def _upload(self, line: bytes, t: float | None) -> None:
+    def _upload(self, line: bytes, t: float | None, *, counted: bool = False) -> None:
         up = self.stats.uploads
-        up.count += 1
-        up.bytes += int_value(attr(line, b"size", after_msg=True)) or 0
-        txid = txid_value(attr(line, b"maxTXID"))
-        if txid and txid > up.max_txid:
-            up.max_txid = txid
+        if not counted:
+            up.count += 1
+            up.bytes += int_value(attr(line, b"size", after_msg=True)) or 0
+            txid = txid_value(attr(line, b"maxTXID"))
+            if txid and txid > up.max_txid:
+                up.max_txid = txid
+            if t is not None:
+                self.stats.uploads_per_min.add(t)
         if t is not None:
-            self.stats.uploads_per_min.add(t)
             self._success("replicate", t)
             while self._fault_ends and self._fault_ends[0] <= t:
                 self.stats.recovery_after[self._fault_ends.popleft()] = t
@@ -383,11 +459,36 @@ class LitestreamLogScanner:
         return self.stats.errors if item.severity == "ERROR" else self.stats.warnings
 
     def _finish(self) -> None:
+        zone = self._zone or b"Z"
+        for key, count in self._upload_minutes.items():
+            t = parse_time(key + b":00" + zone)
+            if t is not None:
+                self.stats.uploads_per_min.add(t, count)
+        for key, lag in self._lag_minutes.items():
+            t = parse_time(key + b":00" + zone)
+            if t is not None:
+                self.stats.lag_per_min.maximum(t, lag)
+                if self.stats.max_lag is None or lag > self.stats.max_lag:
+                    self.stats.max_lag = lag
         self._reconcile()
         for queue in self._pending.values():
             for item in queue:
                 self._table(item)[item.cls].persistent += 1
             queue.clear()
+
+
+def _int(raw: bytes, base: int = 10) -> int:
+    try:
+        return int(raw, base)
+    except ValueError:
+        return 0
+
+
+def _zone_of(line: bytes) -> bytes:
+    """``Z`` or ``+hh:mm`` of a text line's time, for turning minute keys back into epochs."""
+    token = line[5 : line.find(b" ")]
+    at = max(token.rfind(b"+"), token.rfind(b"-"), token.rfind(b"Z"))
+    return token[at:] if at > 16 else b"Z"
 
 
 def go_duration(text: str | None) -> float | None:
@@ -402,7 +503,20 @@ def go_duration(text: str | None) -> float | None:
         return None
 
 
+COUNT_LINES_BELOW = 64 * 1024 * 1024
+
+
 def scan_litestream_log(
-    path: Path, faults: FaultWindows | None = None, fault_ends: list[float] | None = None
+    path: Path,
+    faults: FaultWindows | None = None,
+    fault_ends: list[float] | None = None,
+    *,
+    count_lines: bool | None = None,
 ) -> LogStats:
-    return LitestreamLogScanner(path, faults, fault_ends).scan()
+    """Scan one log; lines are counted (one extra pass) by default only below COUNT_LINES_BELOW."""
+    if count_lines is None:
+        try:
+            count_lines = path.stat().st_size < COUNT_LINES_BELOW
+        except OSError:
+            count_lines = False
+    return LitestreamLogScanner(path, faults, fault_ends, count_lines=count_lines).scan()

@@ -113,10 +113,10 @@ def test_binary_garbage_and_newline_free_blob(tmp_path: Path, monkeypatch: pytes
             out.write(line)
             if i % 50 == 0:
                 out.write(bytes(rng.randrange(256) for _ in range(300)).replace(b"\n", b"") + b"\n")
-        out.write(b"\x00\xff" * (logblocks.MAX_LINE))  # 2 MiB without a newline: dropped, not buffered
+        out.write(b"\x00\xff" * (1024 * 1024))  # 2 MiB without a newline: dropped, not buffered
         out.write(b"\n" + lines[-1])
     stats = scan_litestream_log(dirty)
-    assert stats.dropped_bytes >= logblocks.MAX_LINE
+    assert stats.dropped_bytes >= 256 * 1024
     clean = _expected(LOGS / "text-debug.log")
     seen = _observed(stats)
     assert seen["uploads"] == clean["uploads"]
