@@ -197,39 +197,37 @@ def _database(inputs: RunInputs, dbs: dict[str, dict[str, Any]], load: LoadStats
 
 
 def _growth(inputs: RunInputs, load: LoadStats | None) -> dict[str, Any]:
-    """How many of up to ten equal windows saw the database grow."""
-    m = inputs.metrics
-    source, points = "", []
-    if m:
-        for name in ("rows_total", "db_bytes"):
-            points = m.values(name)
-            if len(points) >= 3:
-                source = name
-                break
-    if not source and load and len(load.write_rate_points) >= 3:
-        source, total, points = "load.log writes", 0.0, []
-        prev = load.started_t or load.write_rate_points[0][0]
+    """How many of up to ten consecutive stretches of samples saw the database grow.
+
+    Source: metrics rows_total, else db_bytes, else the load generator's 5-s statistics; a source
+    with at least ten samples wins in that order, otherwise the densest one.
+    """
+    candidates: list[tuple[str, list[tuple[float, float]]]] = []
+    if inputs.metrics:
+        candidates += [(name, inputs.metrics.values(name)) for name in ("rows_total", "db_bytes")]
+    if load and load.write_rate_points:
+        total, prev, points = 0.0, load.started_t or load.write_rate_points[0][0], []
         for t, rate in load.write_rate_points:
             total += rate * max(0.0, t - prev)
             prev = t
             points.append((t, total))
+        candidates.append(("load.log writes", points))
+    dense = [c for c in candidates if len(c[1]) >= 10]
+    source, points = dense[0] if dense else max(candidates, key=lambda c: len(c[1]), default=("", []))
     if len(points) < 3:
         return {"windows": 0, "detail": "fewer than 3 samples of rows, database size or load statistics"}
     n = min(10, len(points) - 1)
-    t0, t1 = points[0][0], points[-1][0]
-    edges = [t0 + (t1 - t0) * i / n for i in range(n + 1)]
-    values = [_value_at(points, edge) for edge in edges]
+    cuts = [round(i * (len(points) - 1) / n) for i in range(n + 1)]
+    values = [points[i][1] for i in cuts]
     growing = sum(1 for a, b in itertools.pairwise(values) if b > a)
-    return {"source": source, "windows": n, "growing": growing, "start": points[0][1], "end": points[-1][1]}
-
-
-def _value_at(points: list[tuple[float, float]], t: float) -> float:
-    value = points[0][1]
-    for pt, pv in points:
-        if pt > t + 1e-6:
-            break
-        value = pv
-    return value
+    return {
+        "source": source,
+        "samples": len(points),
+        "windows": n,
+        "growing": growing,
+        "start": points[0][1],
+        "end": points[-1][1],
+    }
 
 
 # -- 3 replication ---------------------------------------------------------------------------------
@@ -517,6 +515,7 @@ def _resources_from_metrics(m: Metrics) -> dict[str, Any]:
     out: dict[str, Any] = {
         "db_bytes_peak": m.peak("db_bytes"),
         "wal_bytes_peak": m.peak("wal_bytes"),
+        "rss_samples": len(rss),
         "rss_bytes_peak": max((v for _, v in rss), default=None),
         "rss_bytes_median": statistics.median([v for _, v in rss]) if rss else None,
         "rss_bytes_first": _first(rss),
@@ -532,7 +531,7 @@ def _resources_from_metrics(m: Metrics) -> dict[str, Any]:
 
 def rss_slope(points: list[tuple[float, float]]) -> tuple[float, float] | None:
     """Least-squares slope of RSS over the second half, in % of its median per hour, and that span."""
-    if len(points) < 4:
+    if len(points) < 3:
         return None
     mid = points[0][0] + (points[-1][0] - points[0][0]) / 2
     half = [(t, v) for t, v in points if t >= mid]
@@ -599,10 +598,10 @@ def _chart_series(
         charts["write_rate"] = [
             (b[0], (b[1] - a[1]) / (b[0] - a[0])) for a, b in itertools.pairwise(rows) if b[0] > a[0]
         ]
-    if not charts.get("write_rate") and load:
-        charts["write_rate"] = load.write_rate_points
-    if not charts.get("lag") and log:
-        charts["lag"] = [(t, float(v)) for t, v in log.lag_per_min.points()]
+    if load:
+        charts["load_write_rate"] = load.write_rate_points
+    if log:
+        charts["log_lag"] = [(t, float(v)) for t, v in log.lag_per_min.points()]
     if log:
         charts["uploads_per_min"] = [(t, float(v)) for t, v in log.uploads_per_min.points()]
     return charts

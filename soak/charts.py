@@ -94,13 +94,19 @@ def render_charts(charts: dict[str, Any]) -> list[tuple[str, str]]:
     out.append(("S3 objects per level", _png(fig)))
 
     fig, ax = _figure("Write rate", "rows/s")
-    if not _line(ax, charts.get("write_rate") or [], t0, "rows/s", color="green"):
+    drawn = _line(ax, charts.get("write_rate") or [], t0, "rows/s (metrics rows_total)", color="green", marker=".")
+    drawn |= _line(ax, charts.get("load_write_rate") or [], t0, "writes/s (load.log, 5 s)", color="olive", alpha=0.7)
+    if not drawn:
         _no_data(ax, "metrics.jsonl rows_total or load.log statistics")
     _decorate(ax, charts, t0)
     out.append(("Write rate", _png(fig)))
 
     fig, ax = _figure("Replication lag", "TXIDs behind")
-    if not _line(ax, charts.get("lag") or [], t0, "local - replica TXID", color="purple"):
+    drawn = _line(ax, charts.get("lag") or [], t0, "local - replica TXID (metrics)", color="purple", marker=".")
+    drawn |= _line(
+        ax, charts.get("log_lag") or [], t0, "max per minute ('replica sync' lines)", color="gray", alpha=0.7
+    )
+    if not drawn:
         _no_data(ax, "metrics.jsonl txid.lag or 'replica sync' lines")
     _decorate(ax, charts, t0)
     out.append(("Replication lag", _png(fig)))

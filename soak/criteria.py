@@ -153,7 +153,13 @@ def _memory(s: dict[str, Any], th: Thresholds) -> dict[str, Any]:
     window = res.get("rss_second_half_s") or 0.0
     limit = th.rss_slope_pct_per_h
     if slope is None:
-        return criterion("memory_stable", "na", None, limit, "no litestream RSS samples (metrics.jsonl)")
+        samples = res.get("rss_samples") or 0
+        why = (
+            f"only {samples} litestream RSS samples: too few for a slope"
+            if samples
+            else "no RSS samples (metrics.jsonl)"
+        )
+        return criterion("memory_stable", "na", None, limit, why)
     if window < th.memory_window_s:
         detail = (
             f"second half only {window:.0f}s (< {th.memory_window_s:.0f}s): too short to judge; "

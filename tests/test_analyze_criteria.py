@@ -173,3 +173,22 @@ def test_verdict_counts_na_apart() -> None:
     rows[0]["status"] = "fail"
     assert verdict(rows)[0] == "fail"
     assert verdict([{"name": n, "status": "na"} for n in CRITERIA])[0] == "fail"
+
+
+def test_growth_windows_follow_samples_not_clock_edges(run: Path) -> None:
+    """Three 60-s ticks (as soak.overnight writes them) are two growing stretches, whatever their jitter."""
+    (run / "logs" / "load.log").unlink()
+    metrics = run / "metrics.jsonl"
+    ticks = [json.loads(line) for line in metrics.read_text().splitlines()]
+    metrics.write_text("".join(json.dumps(t) + "\n" for t in (ticks[2], ticks[14], ticks[27])))
+    c = _criteria(run)["steady_growth"]
+    assert (c["status"], c["value"]) == ("pass", 1.0)
+    assert "rows_total grew in 2/2" in c["detail"]
+
+
+def test_growth_prefers_the_denser_load_log_when_metrics_are_sparse(run: Path) -> None:
+    metrics = run / "metrics.jsonl"
+    ticks = [json.loads(line) for line in metrics.read_text().splitlines()]
+    metrics.write_text("".join(json.dumps(t) + "\n" for t in ticks[::9]))
+    c = _criteria(run)["steady_growth"]
+    assert c["status"] == "pass" and c["detail"].startswith("load.log writes grew in 10/10")
