@@ -77,7 +77,7 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     checklist = crit.judge(sections, thresholds)
     verdict, headline = crit.verdict(checklist)
     sections["summary"] = _summary(sections, verdict, headline)
-    missing = [{"input": name, "starves": STARVES.get(name, [])} for name in inputs.missing]
+    starves = {name: STARVES.get(name, []) for name in inputs.missing}
     data = {
         "schema_version": SCHEMA_VERSION,
         "run_dir": str(run_dir),
@@ -85,7 +85,8 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         "headline": headline,
         "criteria": checklist,
         "sections": {k: sections[k] for k in _ORDER if k in sections},
-        "missing": missing,
+        "missing": list(inputs.missing),
+        "missing_starves": starves,
         "no_data": [k for k in _ORDER if k in sections and sections[k].get("no_data")],
     }
     return Analysis(data=data, charts=_chart_series(inputs, log, load, faults, fault_grace_s))

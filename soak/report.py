@@ -63,8 +63,8 @@ def render_text(data: dict[str, Any]) -> str:
     if data["missing"]:
         out.append("")
         out.append("Missing inputs")
-        for m in data["missing"]:
-            out.append(f"  {m['input']} (no data for: {', '.join(m['starves']) or '-'})")
+        for name in data["missing"]:
+            out.append(f"  {name} (no data for: {', '.join(data['missing_starves'].get(name, [])) or '-'})")
     for name, section in data["sections"].items():
         out.append("")
         out.append(TITLES.get(name, name))
@@ -85,7 +85,8 @@ def render_markdown(data: dict[str, Any]) -> str:
     if data["missing"]:
         out += [
             "",
-            "**Missing inputs:** " + "; ".join(f"`{m['input']}` ({', '.join(m['starves'])})" for m in data["missing"]),
+            "**Missing inputs:** "
+            + "; ".join(f"`{m}` ({', '.join(data['missing_starves'].get(m, []))})" for m in data["missing"]),
         ]
     for name, section in data["sections"].items():
         out += ["", f"## {TITLES.get(name, name)}", ""]

@@ -84,7 +84,7 @@ def test_old_bash_run_dir_says_which_sections_have_no_data(tmp_path: Path) -> No
     run = old_bash_rundir(tmp_path)
     data = analyze_run(run, Thresholds()).data
     assert data["no_data"] == ["resources"]
-    assert {m["input"]: m["starves"] for m in data["missing"]}["metrics.jsonl"] == [
+    assert data["missing_starves"]["metrics.jsonl"] == [
         "database",
         "replication",
         "resources",
