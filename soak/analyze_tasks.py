@@ -22,6 +22,14 @@ from soak.rundir import resolve_run_dir
 FORMATS = ("text", "json", "markdown", "html")
 
 
+def _duration(text: str, flag: str) -> float:
+    """A duration flag; a bad one is a usage error like every other bad input (exit 2)."""
+    try:
+        return parse_duration(text, name=flag)
+    except UserError as exc:
+        raise UserError(str(exc), code=2) from None
+
+
 def _number(text: str | None, flag: str, kind: type[int] | type[float]) -> float | None:
     if text in (None, ""):
         return None
@@ -47,14 +55,14 @@ def thresholds_from_flags(
         snapshot_ratio=float(_number(snapshot_ratio, "snapshot-ratio", float) or 0.8),
         growth_ratio=float(_number(growth_ratio, "growth-ratio", float) or 0.0),
         rss_slope_pct_per_h=float(_number(rss_slope, "rss-slope", float) or 0.0),
-        memory_window_s=parse_duration(memory_window, name="memory-window"),
+        memory_window_s=_duration(memory_window, "memory-window"),
     )
 
 
 def run_analysis(run_dir: str, thresholds: Thresholds, fault_grace: str) -> tuple[Path, Analysis]:
     """Resolve RUN_DIR and analyze it; any unexpected failure on odd input is one line, exit 2."""
     path = resolve_run_dir(run_dir)
-    grace = parse_duration(fault_grace, name="fault-grace")
+    grace = _duration(fault_grace, "fault-grace")
     try:
         return path, analyze_run(path, thresholds, fault_grace_s=grace)
     except UserError:
@@ -119,7 +127,10 @@ def analyze(  # type: ignore[no-untyped-def]
     texts = write_reports(path, analysis, with_html=format == "html")
     chosen = texts.get(format) or render_markdown(analysis.data)
     if output:
-        Path(output).write_text(chosen, encoding="utf-8")
+        try:
+            Path(output).write_text(chosen, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write --output {output}: {exc.strerror}", where=str(path)) from None
         print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {output})")
     else:
         sys.stdout.write(chosen)

@@ -26,6 +26,7 @@ from soak.logline import (
     parse_time,
     severity,
     text_value,
+    time_token,
     txid_value,
 )
 
@@ -43,6 +44,28 @@ _JSON_MARKERS = (
     (b'"msg":"checkpoint"', "checkpoint"),
 )
 _CRASH_MARKERS = (b"panic: ", b"fatal error: ")
+
+
+@dataclass(frozen=True)
+class _FastFormat:
+    """Where one handler format puts what the hot loop reads: INFO marker, time, upload size, TXIDs."""
+
+    marker: bytes
+    time_at: int  # offset of the time value from the line start
+    upload: bytes  # the upload message right after the marker
+    size: bytes  # the size attribute (the last one on upload lines)
+    sync: bytes  # the "replica sync" message right after the marker
+    txid_scope: bytes  # where the TXID pair starts (JSON group), b"" for text
+    replica: bytes
+    db: bytes
+
+
+_TEXT_FAST = _FastFormat(
+    _TEXT_MARKERS[0][0], 5, b'"ltx file uploaded" ', b" size=", b'"replica sync" ', b"", b" txid.replica=", b" txid.db="
+)
+_JSON_FAST = _FastFormat(
+    _JSON_MARKERS[0][0], 9, b'ltx file uploaded"', b'"size":', b'replica sync"', b'"txid":{', b'"replica":"', b'"db":"'
+)
 EXAMPLES_PER_CLASS = 3
 MAX_MARKERS = 2000  # error times kept for chart markers
 
@@ -208,11 +231,12 @@ class LitestreamLogScanner:
         self._edges(block)
         if b"time=" in block:
             self.stats.formats.add("text")
-            self._text_info(block)  # the first text marker, with fast paths
+            self._fast_info(block, _TEXT_FAST)  # the first marker, with fast paths
             markers.extend(_TEXT_MARKERS[1:])
         if b'{"time":"' in block:
             self.stats.formats.add("json")
-            markers.extend(_JSON_MARKERS)
+            self._fast_info(block, _JSON_FAST)
+            markers.extend(_JSON_MARKERS[1:])
         for marker, kind in markers:
             find = block.find
             pos = find(marker)
@@ -228,13 +252,12 @@ class LitestreamLogScanner:
                     self._crash(line)
                 pos = block.find(marker, nxt)
 
-    def _text_info(self, block: bytes) -> None:
-        """The hot loop: every TEXT INFO line. Uploads and ``replica sync`` (most of them) are read
-        inline from fixed offsets; their precise times are parsed only where needed (last of the
-        block, fault recovery). Other messages go to their handlers."""
+    def _fast_info(self, block: bytes, fmt: _FastFormat) -> None:
+        """The hot loop: every INFO line of one handler format. Uploads and ``replica sync`` (most of
+        them) are read inline at known offsets; their precise times are parsed only where needed (the
+        last upload of the block, fault recovery). Other messages go to their handlers."""
         find, rfind = block.find, block.rfind
-        marker = _TEXT_MARKERS[0][0]
-        skip = len(marker)
+        marker, skip, at_time = fmt.marker, len(fmt.marker), fmt.time_at
         upload_minutes = self._upload_minutes
         lag_minutes = self._lag_minutes
         up = self.stats.uploads
@@ -247,22 +270,24 @@ class LitestreamLogScanner:
             end = find(b"\n", ms)
             if end < 0:
                 end = len(block)
-            if block.startswith(b'"ltx file uploaded" ', ms):
+            if block.startswith(fmt.upload, ms):
                 up.count += 1
-                upload_minutes[block[start + 5 : start + 21]] += 1
-                at = rfind(b" size=", ms, end)
+                upload_minutes[block[start + at_time : start + at_time + 16]] += 1
+                at = rfind(fmt.size, ms, end)
                 if at > 0:
-                    up.bytes += _int(block[at + 6 : end])
+                    up.bytes += _int(block[at + len(fmt.size) : end].rstrip(b"}\r"))
                 last_upload = start
                 if self._fault_ends:
                     self._upload(block[start:end], line_time(block[start:end]), counted=True)
-            elif block.startswith(b'"replica sync" ', ms):
+            elif block.startswith(fmt.sync, ms):
                 syncs += 1
-                at_r = find(b" txid.replica=", ms, end)
-                at_d = find(b" txid.db=", ms, end)
-                if at_r > 0 and at_d > 0:
-                    lag = _int(block[at_d + 9 : at_d + 25], 16) - _int(block[at_r + 14 : at_r + 30], 16)
-                    key = block[start + 5 : start + 21]
+                scope = find(fmt.txid_scope, ms, end) if fmt.txid_scope else ms
+                at_r = find(fmt.replica, scope, end)
+                at_d = find(fmt.db, scope, end)
+                if scope >= 0 and at_r > 0 and at_d > 0:
+                    r, d = at_r + len(fmt.replica), at_d + len(fmt.db)
+                    lag = _int(block[d : d + 16], 16) - _int(block[r : r + 16], 16)
+                    key = block[start + at_time : start + at_time + 16]
                     if lag > lag_minutes.get(key, -1):
                         lag_minutes[key] = lag
             else:
@@ -485,8 +510,8 @@ def _int(raw: bytes, base: int = 10) -> int:
 
 
 def _zone_of(line: bytes) -> bytes:
-    """``Z`` or ``+hh:mm`` of a text line's time, for turning minute keys back into epochs."""
-    token = line[5 : line.find(b" ")]
+    """``Z`` or ``+hh:mm`` of a line's time, for turning minute keys back into epochs."""
+    token = time_token(line) or b""
     at = max(token.rfind(b"+"), token.rfind(b"-"), token.rfind(b"Z"))
     return token[at:] if at > 16 else b"Z"
 

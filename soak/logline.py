@@ -18,17 +18,22 @@ def is_json(line: bytes) -> bool:
     return line.lstrip()[:1] == b"{"
 
 
+def time_token(line: bytes) -> bytes | None:
+    """The raw ``time`` value of a text or JSON line."""
+    if line.startswith(b"time="):
+        end = line.find(b" ", 5)
+        return line[5 : end if end > 0 else len(line)]
+    at = line.find(b'"time":"')
+    if at < 0:
+        return None
+    end = line.find(b'"', at + 8)
+    return line[at + 8 : end if end > 0 else len(line)]
+
+
 def line_time(line: bytes) -> float | None:
     """Epoch seconds of the line's ``time`` (text or JSON), or None when it has none."""
-    if line.startswith(b"time="):
-        raw = line[5 : line.find(b" ", 5) if b" " in line else len(line)]
-    else:
-        at = line.find(b'"time":"')
-        if at < 0:
-            return None
-        end = line.find(b'"', at + 8)
-        raw = line[at + 8 : end if end > 0 else len(line)]
-    return parse_time(raw)
+    raw = time_token(line)
+    return None if raw is None else parse_time(raw)
 
 
 def parse_time(raw: bytes | str) -> float | None:

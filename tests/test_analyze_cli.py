@@ -126,6 +126,12 @@ def test_bad_flag_values_are_exit_2(tmp_path: Path) -> None:
     proc = run_invoke("soak.analyze", "--run-dir", str(run), "--max-critical", "many")
     assert proc.returncode == 2
     _one_error_line(proc)
+    proc = run_invoke("soak.analyze", "--run-dir", str(run), "--memory-window", "ten minutes")
+    assert proc.returncode == 2
+    assert "--memory-window" in _one_error_line(proc)
+    proc = run_invoke("soak.analyze", "--run-dir", str(run), "--output", str(tmp_path / "no" / "such" / "dir.txt"))
+    assert proc.returncode == 1
+    assert "cannot write --output" in _one_error_line(proc)
 
 
 def test_compare_cli(tmp_path: Path) -> None:

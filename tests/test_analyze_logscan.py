@@ -165,3 +165,27 @@ def test_parse_time_forms() -> None:
     assert z == parse_time("2026-12-01T06:49:51.670236783Z") - 0.799236783  # type: ignore[operator]
     assert parse_time(b"2026-12-01T01:49:50.871-05:00") == pytest.approx(z)
     assert parse_time(b"garbage") is None
+
+
+@pytest.mark.parametrize("name", ["text-debug.log", "json-debug.log", "text-outage.log"])
+def test_upload_bytes_and_lag_equal_an_independent_parse(name: str) -> None:
+    """The inline fast path against plain json.loads / regex parsing of every line."""
+    import json
+    import re
+
+    size, lag = 0, 0
+    for line in (LOGS / name).read_text().splitlines():
+        if line.startswith("{"):
+            fields = json.loads(line)
+            if fields["msg"] == "ltx file uploaded":
+                size += fields["size"]
+            elif fields["msg"] == "replica sync":
+                lag = max(lag, int(fields["txid"]["db"], 16) - int(fields["txid"]["replica"], 16))
+        elif 'msg="ltx file uploaded"' in line:
+            size += int(re.search(r" size=(\d+)", line).group(1))  # type: ignore[union-attr]
+        elif 'msg="replica sync" ' in line:
+            db = int(re.search(r"txid\.db=([0-9a-f]+)", line).group(1), 16)  # type: ignore[union-attr]
+            lag = max(lag, db - int(re.search(r"txid\.replica=([0-9a-f]+)", line).group(1), 16))  # type: ignore[union-attr]
+    stats = scan_litestream_log(LOGS / name)
+    assert (stats.uploads.bytes, stats.max_lag) == (size, lag)
+    assert sum(v for _, v in stats.uploads_per_min.points()) == stats.uploads.count
