@@ -47,7 +47,9 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     fault_bad = 0
     faults_path = run_dir / "logs" / "faults.log"
     if faults_path.exists():
-        faults, fault_bad = faultmod.read_faults(faults_path, grace_s=fault_grace_s, run_end=run_end)
+        faults, fault_bad = faultmod.read_faults(faults_path, run_end=run_end)
+    elif inputs.metrics and inputs.metrics.faults:
+        faults, fault_bad = faultmod.pair_events(inputs.metrics.faults, run_end=run_end)
     elif inputs.run and inputs.run.get("faults"):
         inputs.missing.append("logs/faults.log")
     log = _scan_log(inputs, faults, fault_grace_s)
@@ -70,6 +72,7 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     sections["validation"] = _validation(inputs, side, dbs)
     sections["resources"] = _resources(inputs, dbs, thresholds)
     if faults or faults_path.exists():
+        # sections["faults"] lists each window; errors inside it were counted as expected by the scan
         errors_in = faultmod.count_errors_in(faults, log.error_times if log else [], fault_grace_s)
         sections["faults"] = faultmod.fault_section(
             faults, log.recovery_after if log else {}, errors_in, fault_bad, fault_grace_s

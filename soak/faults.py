@@ -1,8 +1,9 @@
 """Section 11: the faults injected during the run (logs/faults.log, docs/rundir.md).
 
-Each fault is a window (``start``..``end`` events of one kind, or an ``inject`` instant plus a grace
-period). Errors inside a window (plus the grace) are expected, not critical. Recovery time is the
-first successful L0 upload after the window ends, minus its end.
+Each fault is a window: ``kill`` .. ``restart``, ``X start`` .. ``X end``, or an ``inject`` instant.
+Errors inside a window or up to the grace period after it are expected, not critical (corruption
+never is). Recovery time is the first successful L0 upload after the window ends, minus its end.
+Without faults.log the events are taken from metrics.jsonl's ``faults`` lists.
 """
 
 from __future__ import annotations
@@ -18,40 +19,70 @@ from soak.logline import iso, parse_time
 
 @dataclass
 class Fault:
+    """One fault window; ``closed`` is False when no matching end event was logged."""
+
     kind: str
     start: float
     end: float
     detail: dict[str, Any]
-    closed: bool  # False when no matching end event was logged
+    closed: bool
 
 
-def read_faults(path: Path, *, grace_s: float, run_end: float | None) -> tuple[list[Fault], int]:
+def read_faults(path: Path, *, run_end: float | None) -> tuple[list[Fault], int]:
     """The faults of faults.log and the number of lines that were not fault events."""
-    open_by_kind: dict[str, tuple[float, dict[str, Any]]] = {}
-    faults: list[Fault] = []
+    events: list[dict[str, Any]] = []
     bad = 0
     for raw in iter_lines(path):
         try:
             event = json.loads(raw)
-            t = parse_time(str(event["t"]))
-            kind, what = str(event["kind"]), str(event["event"])
-        except (ValueError, KeyError, TypeError):
+        except ValueError:
             bad += 1
             continue
-        if t is None:
+        if isinstance(event, dict):
+            events.append(event)
+        else:
+            bad += 1
+    faults, unusable = pair_events(events, run_end=run_end)
+    return faults, bad + unusable
+
+
+def pair_events(events: list[dict[str, Any]], *, run_end: float | None) -> tuple[list[Fault], int]:
+    """Windows from events, paired as the fault driver writes them: ``kill`` -> ``restart``,
+    ``X start`` -> ``X end`` (same ``detail.n``); an ``inject`` inside an open window of its kind
+    is counted there (``injected``), elsewhere it is an instant fault."""
+    timed: list[tuple[float, dict[str, Any]]] = []
+    bad = 0
+    for event in events:
+        t = parse_time(str(event.get("t", "")))
+        if t is None or "kind" not in event or "event" not in event:
             bad += 1
             continue
-        detail = event.get("detail") if isinstance(event.get("detail"), dict) else {}
-        if what == "start":
-            open_by_kind[kind] = (t, detail)
-        elif what == "end" and kind in open_by_kind:
-            start, start_detail = open_by_kind.pop(kind)
-            faults.append(Fault(kind, start, t, {**start_detail, **detail}, True))
-        elif what == "inject" or what == "end":
-            faults.append(Fault(kind, t, t, detail, True))
-    for kind, (start, detail) in open_by_kind.items():
-        faults.append(Fault(kind, start, run_end if run_end is not None else start, detail, False))
-    faults.sort(key=lambda f: f.start)
+        timed.append((t, event))
+    timed.sort(key=lambda item: item[0])
+    open_: dict[tuple[str, int], Fault] = {}
+    faults: list[Fault] = []
+    for t, event in timed:
+        kind, what = str(event["kind"]), str(event["event"])
+        raw_detail = event.get("detail")
+        detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
+        n = int(detail.get("n", 1)) if str(detail.get("n", 1)).isdigit() else 1
+        if kind == "kill" or what == "start":
+            fault = Fault(kind, t, t, dict(detail), False)
+            faults.append(fault)
+            open_[(kind, n)] = fault
+        elif kind == "restart" or what == "end":
+            found = open_.pop(("kill" if kind == "restart" else kind, n), None)
+            if found is not None:
+                found.end, found.closed = t, True
+                found.detail.update(detail)
+            else:
+                faults.append(Fault(kind, t, t, dict(detail), True))
+        elif (found := open_.get((kind, n))) is not None:
+            found.detail["injected"] = int(found.detail.get("injected", 0)) + 1
+        else:
+            faults.append(Fault(kind, t, t, dict(detail), True))
+    for fault in open_.values():
+        fault.end = max(fault.start, run_end) if run_end is not None else fault.start
     return faults, bad
 
 

@@ -457,7 +457,7 @@ class LitestreamLogScanner:
             if table is self.stats.errors and len(self.stats.error_times) < MAX_MARKERS:
                 self.stats.error_times.append(t)
         kind = "ERROR" if table is self.stats.errors else "WARN"
-        if t is not None and self.faults.contains(t):
+        if t is not None and cls != "corruption" and self.faults.contains(t):
             bucket.expected += 1
         elif t is None or op == "other":
             bucket.persistent += 1

@@ -66,7 +66,7 @@ def test_unclosed_fault_runs_to_the_end_of_the_run(tmp_path: Path) -> None:
         json.dumps({"t": _iso(start.timestamp()), "kind": "latency", "event": "start", "detail": {}}) + "\n"
     )
     end = (start + timedelta(minutes=5)).timestamp()
-    faults, bad = read_faults(path, grace_s=30, run_end=end)
+    faults, bad = read_faults(path, run_end=end)
     assert bad == 0 and len(faults) == 1
     assert faults[0].end == end and not faults[0].closed
 
@@ -74,6 +74,51 @@ def test_unclosed_fault_runs_to_the_end_of_the_run(tmp_path: Path) -> None:
 def test_no_faults_log_no_faults_section(tmp_path: Path) -> None:
     run = copy_rundir(tmp_path)
     (run / "logs" / "faults.log").unlink()
+    metrics = run / "metrics.jsonl"
+    ticks = [json.loads(line) for line in metrics.read_text().splitlines()]
+    metrics.write_text("".join(json.dumps({**t, "faults": []}) + "\n" for t in ticks))
     data = analyze_run(run, Thresholds()).data
     assert "faults" not in data["sections"]
     assert set(data["missing"]) == {"logs/faults.log"}  # run.json names fault options
+
+
+def test_kill_restart_pairs_and_injects_inside_a_window_are_counted(tmp_path: Path) -> None:
+    """The fault driver's pairing: kill -> restart, start -> end per detail.n, injects inside a window."""
+    t0 = datetime(2026, 12, 1, 7, 0, tzinfo=UTC).timestamp()
+    events = [
+        {"t": _iso(t0), "kind": "kill", "event": "inject", "detail": {"n": 1, "signal": "SIGKILL"}},
+        {"t": _iso(t0 + 5), "kind": "restart", "event": "inject", "detail": {"n": 1}},
+        {"t": _iso(t0 + 10), "kind": "http_error", "event": "start", "detail": {"status": 503}},
+        {"t": _iso(t0 + 11), "kind": "http_error", "event": "inject", "detail": {}},
+        {"t": _iso(t0 + 12), "kind": "http_error", "event": "inject", "detail": {}},
+        {"t": _iso(t0 + 20), "kind": "http_error", "event": "end", "detail": {}},
+    ]
+    path = tmp_path / "faults.log"
+    path.write_text("".join(json.dumps(e) + "\n" for e in events))
+    faults, bad = read_faults(path, run_end=t0 + 60)
+    assert bad == 0
+    assert [(f.kind, f.end - f.start, f.closed) for f in faults] == [("kill", 5.0, True), ("http_error", 10.0, True)]
+    assert faults[1].detail["injected"] == 2
+
+
+def test_faults_from_metrics_when_faults_log_is_absent(tmp_path: Path) -> None:
+    run = copy_rundir(tmp_path)
+    (run / "logs" / "faults.log").unlink()
+    data = analyze_run(run, Thresholds()).data  # the fixture's metrics.jsonl carries the two outage events
+    assert data["sections"]["faults"]["faults"][0]["kind"] == "outage"
+    assert data["missing"] == []
+
+
+def test_corruption_is_never_expected(tmp_path: Path) -> None:
+    run = copy_rundir(tmp_path)
+    start = json.loads((run / "logs" / "faults.log").read_text().splitlines()[0])["t"]
+    t = parse_time(start)
+    assert t is not None
+    line = (
+        f'time={_iso(t + 10)} level=ERROR msg="compaction failed" system=store db=test.db level=1 '
+        'error="nonsequential page numbers in snapshot transaction"'
+    )
+    with (run / "logs" / "litestream.log").open("a") as out:
+        out.write(line + "\n")
+    errors = analyze_run(run, Thresholds()).data["sections"]["errors"]
+    assert errors["errors_by_class"]["corruption"]["expected"] == 0
