@@ -9,6 +9,7 @@ Without faults.log the events are taken from metrics.jsonl's ``faults`` lists.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -92,7 +93,11 @@ def windows(faults: list[Fault], grace_s: float) -> list[tuple[float, float]]:
 
 
 def fault_section(
-    faults: list[Fault], recovery_after: dict[float, float], errors_in: dict[float, int], bad_lines: int, grace_s: float
+    faults: list[Fault],
+    recovery_after: dict[float, float],
+    errors_in: Mapping[float, int],
+    bad_lines: int,
+    grace_s: float,
 ) -> dict[str, Any]:
     """The ``faults`` section: each fault, its expected errors and its recovery time."""
     rows: list[dict[str, Any]] = []
@@ -120,8 +125,3 @@ def fault_section(
         "max_recovery_s": max(recoveries, default=None),
         "bad_lines": bad_lines,
     }
-
-
-def count_errors_in(faults: list[Fault], error_times: list[float], grace_s: float) -> dict[float, int]:
-    """ERROR lines per fault window, keyed by fault start."""
-    return {f.start: sum(1 for t in error_times if f.start <= t <= f.end + grace_s) for f in faults}

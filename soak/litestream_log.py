@@ -122,9 +122,16 @@ class FaultWindows:
 
     def __init__(self, windows: list[tuple[float, float]] | None = None) -> None:
         self.windows = sorted(windows or [])
+        self.errors_in: Counter[float] = Counter()  # window start -> ERROR lines inside it
 
-    def contains(self, t: float) -> bool:
-        return any(start <= t <= end for start, end in self.windows)
+    def contains(self, t: float, *, error: bool = False) -> bool:
+        hit = False
+        for start, end in self.windows:
+            if start <= t <= end:
+                hit = True
+                if error:
+                    self.errors_in[start] += 1
+        return hit
 
 
 @dataclass
@@ -457,7 +464,7 @@ class LitestreamLogScanner:
             if table is self.stats.errors and len(self.stats.error_times) < MAX_MARKERS:
                 self.stats.error_times.append(t)
         kind = "ERROR" if table is self.stats.errors else "WARN"
-        if t is not None and cls != "corruption" and self.faults.contains(t):
+        if t is not None and cls != "corruption" and self.faults.contains(t, error=kind == "ERROR"):
             bucket.expected += 1
         elif t is None or op == "other":
             bucket.persistent += 1

@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 
-from soak.analysis import analyze_run, rss_slope
+from soak.analysis import analyze_run
 from soak.criteria import CRITERIA, Thresholds, judge, verdict
+from soak.sections import rss_slope
 from tests.analyze_support import copy_rundir, edit_json
 
 FAST_MEMORY = Thresholds(memory_window_s=60)
