@@ -10,6 +10,7 @@ advancing timestamps, runs both on the same (page-cached) file in the same run, 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import shutil
@@ -95,14 +96,16 @@ def main() -> None:
         subprocess.run(["cat", str(log)], stdout=subprocess.DEVNULL, check=True)  # warm the page cache for both
         grep_wall, grep_cpu, grep_rss, grep_out = timed(["grep", "-c", "level=ERROR", str(log)])
         cmd = ["invoke", "soak.analyze", "--run-dir", str(run_dir), "--format", "json"]
-        inv_wall, inv_cpu, inv_rss, _ = timed(cmd, cwd=ROOT)
+        inv_wall, inv_cpu, inv_rss, report = timed(cmd, cwd=ROOT)
         print(f"{'':22}{'wall s':>8}{'cpu s':>8}{'MB/s wall':>11}{'MB/s cpu':>10}{'peak RSS MB':>13}")
         for name, wall, cpu, rss in (
             ("grep -c level=ERROR", grep_wall, grep_cpu, grep_rss),
             ("invoke soak.analyze", inv_wall, inv_cpu, inv_rss),
         ):
             print(f"{name:22}{wall:>8.2f}{cpu:>8.2f}{mb / wall:>11.0f}{mb / max(cpu, 0.01):>10.0f}{rss / 1e6:>13.1f}")
-        print(f"grep counted {grep_out.strip()} lines with level=ERROR")
+        errors = json.loads(report)["sections"]["errors"]
+        counted = f"soak.analyze {errors['error_total']} ({errors['critical']} critical)"
+        print(f"ERROR lines: grep {grep_out.strip()}, {counted}")
         print(
             f"ratio analyze/grep throughput: wall {grep_wall / inv_wall:.3f}, cpu {max(grep_cpu, 0.01) / inv_cpu:.3f} "
             f"(aim >= 0.333); peak RSS {inv_rss / 1e6:.0f} MB (aim < 100 MB)"
