@@ -189,3 +189,16 @@ def test_upload_bytes_and_lag_equal_an_independent_parse(name: str) -> None:
     stats = scan_litestream_log(LOGS / name)
     assert (stats.uploads.bytes, stats.max_lag) == (size, lag)
     assert sum(v for _, v in stats.uploads_per_min.points()) == stats.uploads.count
+
+
+def test_real_database_is_locked_lines_in_load_log_are_busy_locked_and_transient() -> None:
+    from soak.side_logs import read_load_log
+
+    path = LOGS / "load-locked.log"
+    load = read_load_log(path)
+    failed = count_lines(path, 'msg="Write failed"')
+    assert failed == 2 and count_lines(path, "database is locked") == 2
+    assert load.error_lines == {"busy_locked": failed}
+    assert load.transient_errors == failed  # writes went through again afterwards
+    assert load.reported_errors == 2 and load.complete
+    assert [round(r, 1) for _, r in load.write_rate_points][:3] == [15.4, 4.2, 0.0]
