@@ -269,38 +269,61 @@ class LitestreamLogScanner:
         lag_minutes = self._lag_minutes
         up = self.stats.uploads
         last_upload = -1
-        syncs = 0
+        syncs = uploads = upload_bytes = 0
+        upload, size_key, sync = fmt.upload, fmt.size, fmt.sync
+        size_skip = len(size_key)
+        scope_key, replica_key, db_key = fmt.txid_scope, fmt.replica, fmt.db
+        r_skip, d_skip = len(replica_key), len(db_key)
         pos = find(marker)
         while pos >= 0:
             ms = pos + skip
-            start = rfind(b"\n", 0, pos) + 1
-            end = find(b"\n", ms)
-            if end < 0:
-                end = len(block)
-            if block.startswith(fmt.upload, ms):
-                up.count += 1
+            if block.startswith(upload, ms):
+                start = rfind(b"\n", 0, pos) + 1
+                end = find(b"\n", ms)
+                if end < 0:
+                    end = len(block)
+                uploads += 1
                 upload_minutes[block[start + at_time : start + at_time + 16]] += 1
-                at = rfind(fmt.size, ms, end)
+                at = rfind(size_key, ms, end)
                 if at > 0:
-                    up.bytes += _int(block[at + len(fmt.size) : end].rstrip(b"}\r"))
+                    try:  # noqa: SIM105 - contextlib.suppress costs too much in this loop
+                        upload_bytes += int(block[at + size_skip : end].rstrip(b"}\r"))
+                    except ValueError:
+                        pass
                 last_upload = start
                 if self._fault_ends:
                     self._upload(block[start:end], line_time(block[start:end]), counted=True)
-            elif block.startswith(fmt.sync, ms):
+                pos = find(marker, end)
+            elif block.startswith(sync, ms):
                 syncs += 1
-                scope = find(fmt.txid_scope, ms, end) if fmt.txid_scope else ms
-                at_r = find(fmt.replica, scope, end)
-                at_d = find(fmt.db, scope, end)
+                end = find(b"\n", ms)
+                if end < 0:
+                    end = len(block)
+                scope = find(scope_key, ms, end) if scope_key else ms
+                at_r = find(replica_key, scope, end)
+                at_d = find(db_key, scope, end)
                 if scope >= 0 and at_r > 0 and at_d > 0:
-                    r, d = at_r + len(fmt.replica), at_d + len(fmt.db)
-                    lag = _int(block[d : d + 16], 16) - _int(block[r : r + 16], 16)
+                    try:
+                        lag = int(block[at_d + d_skip : at_d + d_skip + 16], 16) - int(
+                            block[at_r + r_skip : at_r + r_skip + 16], 16
+                        )
+                    except ValueError:
+                        lag = -1
+                    start = rfind(b"\n", 0, pos) + 1
                     key = block[start + at_time : start + at_time + 16]
                     if lag > lag_minutes.get(key, -1):
                         lag_minutes[key] = lag
+                pos = find(marker, end)
             else:
+                start = rfind(b"\n", 0, pos) + 1
+                end = find(b"\n", ms)
+                if end < 0:
+                    end = len(block)
                 self._line("info", block[start:end], pos - start, marker)
-            pos = find(marker, end)
+                pos = find(marker, end)
         self.stats.replica_syncs += syncs
+        up.count += uploads
+        up.bytes += upload_bytes
         if last_upload >= 0:
             end = find(b"\n", last_upload)
             line = block[last_upload : end if end >= 0 else len(block)]
