@@ -91,6 +91,7 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         "missing": list(inputs.missing),
         "missing_starves": starves,
         "no_data": [k for k in _ORDER if k in sections and sections[k].get("no_data")],
+        "input_warnings": inputs.warnings,
     }
     return Analysis(data=data, charts=_chart_series(inputs, log, load, faults, fault_grace_s))
 

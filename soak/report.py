@@ -65,6 +65,8 @@ def render_text(data: dict[str, Any]) -> str:
         out.append("Missing inputs")
         for name in data["missing"]:
             out.append(f"  {name} (no data for: {', '.join(data['missing_starves'].get(name, [])) or '-'})")
+    for warning in data.get("input_warnings") or []:
+        out.append(f"  warning: {warning}")
     for name, section in data["sections"].items():
         out.append("")
         out.append(TITLES.get(name, name))
@@ -88,6 +90,7 @@ def render_markdown(data: dict[str, Any]) -> str:
             "**Missing inputs:** "
             + "; ".join(f"`{m}` ({', '.join(data['missing_starves'].get(m, []))})" for m in data["missing"]),
         ]
+    out += [f"- warning: {w}" for w in data.get("input_warnings") or []]
     for name, section in data["sections"].items():
         out += ["", f"## {TITLES.get(name, name)}", ""]
         if section.get("no_data"):

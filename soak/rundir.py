@@ -79,6 +79,68 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return value
 
 
+_NUMBER = (int, float)
+_OPTIONAL_TEXT = (str, type(None))
+# Expected JSON types of the keys the analysis reads (docs/rundir.md); others are passed through.
+SHAPES: dict[str, dict[str, Any]] = {
+    "run.json": {
+        "started_at": _OPTIONAL_TEXT,
+        "ended_at": _OPTIONAL_TEXT,
+        "params": {"duration_s": _NUMBER, "write_rate": _NUMBER, "interval_s": _NUMBER},
+        "config": {
+            "snapshot_interval_s": _NUMBER,
+            "snapshot_retention_s": _NUMBER,
+            "levels_s": [_NUMBER],
+            "checkpoint_interval_s": _NUMBER,
+            "log_level": str,
+            "log_type": str,
+        },
+        "faults": (dict, type(None)),
+    },
+    "result.json": {
+        "status": str,
+        "started_at": _OPTIONAL_TEXT,
+        "ended_at": _OPTIONAL_TEXT,
+        "phase": _OPTIONAL_TEXT,
+        "reason": _OPTIONAL_TEXT,
+        "checks": [dict],
+        "rows_written": int,
+        "tables": {"*": dict},
+        "catch_up": (dict, type(None)),
+        "crash": (dict, type(None)),
+    },
+}
+
+
+def conform(data: dict[str, Any], shape: dict[str, Any], where: str, warnings: list[str]) -> dict[str, Any]:
+    """``data`` without the values whose type contradicts ``shape`` (each dropped one is a warning),
+    so a hand-edited or half-written file degrades to "no data" instead of a crash."""
+    out = dict(data)
+    for key, want in shape.items():
+        if key == "*":
+            continue
+        if key not in out or (out[key] is None and key not in ("faults", "crash", "catch_up")):
+            continue
+        value = out[key]
+        ok: bool
+        if isinstance(want, dict):
+            ok = isinstance(value, dict)
+            if ok and "*" in want:
+                value = {k: v for k, v in value.items() if isinstance(v, want["*"])}
+                ok = len(value) == len(out[key])
+                out[key] = value
+            elif ok:
+                out[key] = conform(value, want, f"{where}.{key}", warnings)
+        elif isinstance(want, list):
+            ok = isinstance(value, list) and all(isinstance(v, want[0]) and not isinstance(v, bool) for v in value)
+        else:
+            ok = isinstance(value, want) and not (isinstance(value, bool) and want in (int, _NUMBER))
+        if not ok:
+            warnings.append(f"{where}: {key!r} has an unexpected type ({type(value).__name__}); ignored")
+            out.pop(key, None)
+    return out
+
+
 @dataclass
 class Metrics:
     """metrics.jsonl as time series (epoch seconds), decimated beyond MAX_POINTS ticks."""
@@ -175,6 +237,7 @@ class RunInputs:
     missing: list[str]
     dbs: dict[str, Path]
     config: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
 
 def config_from_yaml(path: Path) -> dict[str, Any]:
@@ -234,16 +297,23 @@ def load_inputs(run_dir: Path) -> RunInputs:
     missing += [f"logs/{name}" for name in ("litestream.log", "load.log") if name not in logs]
     metrics_path = run_dir / "metrics.jsonl"
     dbs = {name: run_dir / name for name in ("test.db", "restored.db") if (run_dir / name).is_file()}
+    warnings: list[str] = []
     run = read_json(run_dir / "run.json")
+    result = read_json(run_dir / "result.json")
+    if run is not None:
+        run = conform(run, SHAPES["run.json"], "run.json", warnings)
+    if result is not None:
+        result = conform(result, SHAPES["result.json"], "result.json", warnings)
     config = config_from_yaml(run_dir / "litestream.yml") if (run_dir / "litestream.yml").is_file() else {}
     config.update({k: v for k, v in ((run or {}).get("config") or {}).items() if v is not None})
     return RunInputs(
         run_dir=run_dir,
         run=run,
-        result=read_json(run_dir / "result.json"),
+        result=result,
         metrics=read_metrics(metrics_path) if metrics_path.exists() else None,
         logs=logs,
         missing=missing,
         dbs=dbs,
         config=config,
+        warnings=warnings,
     )

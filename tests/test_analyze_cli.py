@@ -145,3 +145,14 @@ def test_compare_cli(tmp_path: Path) -> None:
     missing = run_invoke("soak.compare", str(a), str(tmp_path / "nope"))
     assert missing.returncode == 2
     _one_error_line(missing)
+
+
+def test_wrong_types_in_json_are_ignored_with_a_warning_not_a_traceback(tmp_path: Path) -> None:
+    run = copy_rundir(tmp_path)
+    edit_json(run / "result.json", tables=[1, 2], crash="boom", checks="x")
+    edit_json(run / "run.json", config={"levels_s": "abc", "snapshot_interval_s": "1m"}, params={"duration_s": "3m"})
+    proc = run_invoke("soak.analyze", "--run-dir", str(run), "--format", "json")
+    assert "Traceback" not in proc.stderr and proc.returncode in (0, 1), proc.stderr
+    warnings = json.loads(proc.stdout)["input_warnings"]
+    assert any("'tables'" in w for w in warnings) and any("run.json.config: 'levels_s'" in w for w in warnings)
+    assert any("run.json.params: 'duration_s'" in w for w in warnings)
