@@ -6,10 +6,13 @@ the sections it starves, so the report can say what it could not judge.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +24,7 @@ from soak.logblocks import iter_lines
 from soak.logline import parse_time
 
 RUN_GLOB = "litestream-overnight-*"
+_STAMP = re.compile(r"(\d{8}-\d{6})$")
 MAX_POINTS = 5000
 
 # input -> sections that go without it
@@ -34,13 +38,23 @@ STARVES: dict[str, list[str]] = {
 }
 
 
+def _started(path: Path) -> float:
+    """When a run started: the UTC stamp in its name, else the directory's mtime. (Not mtime first:
+    analyzing an old run writes into it and would make it look newest.)"""
+    match = _STAMP.search(path.name)
+    if match:
+        with contextlib.suppress(ValueError):
+            return datetime.strptime(match.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC).timestamp()
+    return path.stat().st_mtime
+
+
 def latest_run_dir(base: Path | None = None) -> Path:
     """The newest ``litestream-overnight-*`` directory in the system temp dir."""
     root = base or Path(tempfile.gettempdir())
     candidates = [p for p in root.glob(RUN_GLOB) if p.is_dir()]
     if not candidates:
-        raise UserError(f"no {RUN_GLOB} directory in {root}; pass the run directory as RUN_DIR", code=2)
-    return max(candidates, key=lambda p: p.stat().st_mtime)
+        raise UserError(f"no {RUN_GLOB} directory in {root}; pass the run directory as --run-dir", code=2)
+    return max(candidates, key=_started)
 
 
 def resolve_run_dir(text: str) -> Path:

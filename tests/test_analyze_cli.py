@@ -103,7 +103,7 @@ def test_fail_is_exit_1(tmp_path: Path) -> None:
 def test_latest_is_the_newest_overnight_dir_in_the_temp_dir(tmp_path: Path) -> None:
     old = copy_rundir(tmp_path, "litestream-overnight-s3-20261130-000000")
     new = copy_rundir(tmp_path, "litestream-overnight-s3-20261201-000000")
-    os.utime(old, (1, 1))
+    os.utime(new, (1, 1))  # the name's stamp wins over mtime (analyzing an old run touches it)
     env = {**os.environ, "TMPDIR": str(tmp_path)}
     proc = subprocess.run(
         [sys.executable, "-m", "invoke", "soak.analyze", "--output", str(tmp_path / "r.txt")],
