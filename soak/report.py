@@ -64,7 +64,7 @@ def render_text(data: dict[str, Any]) -> str:
         out.append("")
         out.append("Missing inputs")
         for name in data["missing"]:
-            out.append(f"  {name} (no data for: {', '.join(data['missing_starves'].get(name, [])) or '-'})")
+            out.append(f"  {name} (less data for: {', '.join(data['missing_starves'].get(name, [])) or '-'})")
     for warning in data.get("input_warnings") or []:
         out.append(f"  warning: {warning}")
     for name, section in data["sections"].items():

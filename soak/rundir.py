@@ -27,11 +27,11 @@ RUN_GLOB = "litestream-overnight-*"
 _STAMP = re.compile(r"(\d{8}-\d{6})$")
 MAX_POINTS = 5000
 
-# input -> sections that go without it
+# input -> sections that have less (or no) data without it; other inputs may stand in
 STARVES: dict[str, list[str]] = {
-    "run.json": ["timeline", "compaction"],
+    "run.json": ["timeline", "load", "compaction"],
     "metrics.jsonl": ["database", "replication", "resources"],
-    "result.json": ["validation"],
+    "result.json": ["validation", "load"],
     "logs/litestream.log": ["replication", "compaction", "errors", "checkpoints"],
     "logs/load.log": ["load"],
     "logs/faults.log": ["faults"],
