@@ -56,6 +56,8 @@ def _resolve_version(job: DevBuild) -> None:
 
 
 def _stage_dir(job: DevBuild) -> None:
+    if job.out.exists() and not job.out.is_dir():
+        raise UserError(f"--out {job.out} is a file, not a directory; pass another --out or move the file")
     job.out.parent.mkdir(parents=True, exist_ok=True)
     job.staging = Path(tempfile.mkdtemp(prefix=".litestream-build-", dir=job.out.parent))
 

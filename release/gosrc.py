@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Without git on PATH, GitPython would fail at import time with a traceback; let open_checkout say it instead.
+os.environ.setdefault("GIT_PYTHON_REFRESH", "quiet")
 import git
 
 from common.errors import UserError
@@ -93,13 +96,14 @@ def open_checkout(src: Path) -> Checkout:
         )
     try:
         repo = git.Repo(src)
+        repo.git.update_environment(GIT_OPTIONAL_LOCKS="0")
+        head_sha = repo.head.commit.hexsha
     except (git.InvalidGitRepositoryError, git.NoSuchPathError):
         raise UserError(
             f"{src} is not a git repository; the build reads the version and commit from git, so use a clone"
         ) from None
-    repo.git.update_environment(GIT_OPTIONAL_LOCKS="0")
-    try:
-        head_sha = repo.head.commit.hexsha
+    except git.GitCommandNotFound:
+        raise UserError("no `git` on PATH; install git, which the build uses to read the version and commit") from None
     except ValueError:
         raise UserError(f"{src} has no commits yet; commit (and tag) the tree before building") from None
     return Checkout(path=src, head_sha=head_sha, repo=repo)

@@ -53,8 +53,9 @@ def run_parallel(items: Sequence[T], work: Callable[[T], R], jobs: int) -> list[
         for future in futures:
             future.cancel()
         for future in futures:
-            if future.done() and not future.cancelled() and future.exception() is not None:
-                raise future.exception()  # type: ignore[misc]
+            error = future.exception() if future.done() and not future.cancelled() else None
+            if error is not None:
+                raise error
         return [future.result() for future in futures]
 
 
@@ -87,6 +88,8 @@ class ReleaseBuild(SourceJob):
 
 
 def _check_files(job: ReleaseBuild) -> None:
+    if job.dist.exists() and not job.dist.is_dir():
+        raise UserError(f"--dist {job.dist} is a file, not a directory; pass another --dist or move the file")
     missing = missing_extra_files(job.src)
     if missing:
         raise UserError(f"{job.src} lacks {', '.join(missing)}, which every release archive carries; restore them")
@@ -189,7 +192,7 @@ def _checksums(job: ReleaseBuild) -> None:
 RELEASE_BUILD_STEPS: list[Step[ReleaseBuild]] = [
     OPEN_CHECKOUT,
     CHECK_GO,
-    Step("check-files", "the checkout has the files every archive carries", _check_files),
+    Step("check-files", "the checkout has the files every archive carries; --dist is a directory", _check_files),
     Step("resolve-version", "the release tag; with --snapshot and no --version, <nearest tag>-next", _resolve_version),
     Step("check-git-state", "refuse a dirty tree or a version not tagged at HEAD, unless --snapshot", _check_git_state),
     Step("build", "cross-compile the matrix in parallel, CGO_ENABLED=0 -trimpath -s -w -X main.Version", _build),

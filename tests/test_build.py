@@ -99,6 +99,19 @@ def test_no_go_on_path(checkout: Path, tmp_path: Path) -> None:
     assert_one_error_line(run_invoke("build", "--src", str(checkout), env=env), "no `go` on PATH", "install Go")
 
 
+def test_out_is_a_file(checkout: Path, tmp_path: Path) -> None:
+    (tmp_path / "bin").write_text("not a directory")
+    assert_one_error_line(
+        run_invoke("build", "--src", str(checkout), "--out", str(tmp_path / "bin")), "is a file, not a directory"
+    )
+    assert (tmp_path / "bin").read_text() == "not a directory"
+
+
+def test_no_git_on_path(checkout: Path, tmp_path: Path) -> None:
+    env = clean_env(PATH=str(tools_dir(tmp_path, "go")))
+    assert_one_error_line(run_invoke("build", "--src", str(checkout), env=env), "no `git` on PATH")
+
+
 def test_go_older_than_go_mod(tmp_path: Path) -> None:
     src = make_checkout(tmp_path / "src", go_line="1.99.0")
     assert_one_error_line(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -25,7 +26,7 @@ def test_run_parallel_never_exceeds_jobs_and_keeps_order() -> None:
         with lock:
             running += 1
             peak = max(peak, running)
-        time.sleep(0.05)
+        time.sleep(0.1)
         with lock:
             running -= 1
         return item * 10
@@ -128,3 +129,14 @@ def test_steps_run_in_order_and_stop_at_the_first_error() -> None:
         run_steps(steps, seen, say=lines.append)
     assert seen == ["one"]
     assert lines == ["[1/3] one: first", "[2/3] two: second"]
+
+
+def test_an_os_error_in_a_step_is_one_user_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "out"
+    blocker.write_text("a file where a directory should be")
+
+    def make_dir(state: None) -> None:
+        (blocker / "bin").mkdir()
+
+    with pytest.raises(UserError, match=r"step install failed: .*out/bin: Not a directory"):
+        run_steps([Step("install", "make the output directory", make_dir)], None, say=lambda line: None)

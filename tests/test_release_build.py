@@ -9,6 +9,7 @@ from __future__ import annotations
 import filecmp
 import gzip
 import re
+import shutil
 import subprocess
 import tarfile
 import time
@@ -93,6 +94,7 @@ def test_zip_members_modes_and_times(release: ReleaseBuild) -> None:
             assert archive.read("etc/litestream.yml") == (FIXTURE / "etc/litestream.yml").read_bytes()
 
 
+@pytest.mark.skipif(not shutil.which("sha256sum"), reason="needs sha256sum (GNU coreutils)")
 def test_checksums_txt_verifies_with_sha256sum(release: ReleaseBuild) -> None:
     text = (release.dist / "checksums.txt").read_text()
     lines = text.splitlines()
@@ -116,6 +118,14 @@ def test_binaries_are_cgo_off_for_each_platform_with_bare_version(release: Relea
     host = release.binary_path(TARGETS[0])  # linux/amd64: the CI host
     if subprocess.run(["uname", "-sm"], capture_output=True, text=True).stdout.split() == ["Linux", "x86_64"]:
         assert subprocess.run([host, "version"], capture_output=True, text=True).stdout == "0.5.16\n"
+
+
+def test_sub_architecture_is_pinned_whatever_the_environment(
+    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("GOAMD64", "v3")  # a maintainer's tuning must not leak into release binaries
+    job = run_release_build(checkout, tmp_path / "d", parse_version(TAG), targets=TARGETS[:1])
+    assert build_settings(job.binary_path(TARGETS[0]))["GOAMD64"] == "v1"
 
 
 def test_two_runs_are_byte_identical(release: ReleaseBuild, tmp_path: Path) -> None:

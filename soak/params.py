@@ -1,0 +1,229 @@
+"""The soak's parameters: parsed and checked before anything slow starts, plus the disk they will need."""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import tempfile
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common.errors import UserError
+from common.units import parse_duration, parse_size
+
+PATTERNS = ("constant", "burst", "random", "wave")
+REPLICAS = ("s3", "file")
+# Share of load ticks that fire, per pattern (reference §1 calculateRate): burst is 3 s on / 7 s off.
+_PATTERN_DUTY = {"constant": 1.0, "burst": 0.3, "random": 0.75, "wave": 0.87}
+_PAGE = 4096
+# A load_test row besides its payload: text_field "load_<unixnano>", two integers, record header, cell header.
+_ROW_OVERHEAD = 50
+_INDEX_ENTRY = 24
+
+
+@dataclass(frozen=True)
+class SoakParams:
+    """Validated flags of ``soak.overnight``; durations in seconds, sizes in bytes."""
+
+    duration_s: float
+    initial_size_bytes: int
+    write_rate: int
+    pattern: str
+    payload_size: int
+    workers: int
+    read_ratio: float
+    interval_s: float
+    replica: str
+    bucket: str
+    region: str
+    endpoint: str
+    prefix: str
+    test_dir: Path
+    bin_dir: Path | None
+    src_dir: Path | None
+    stamp: str
+
+    @property
+    def embedded(self) -> bool:
+        """No bucket configured: the soak brings its own S3 (a moto server on loopback)."""
+        return self.replica == "s3" and not self.bucket
+
+    def for_run_json(self) -> dict[str, Any]:
+        """The ``params`` object of run.json (docs/rundir.md)."""
+        keys = ("duration_s", "initial_size_bytes", "write_rate", "pattern", "payload_size", "workers")
+        data = {k: v for k, v in asdict(self).items() if k in keys}
+        data.update(read_ratio=self.read_ratio, interval_s=self.interval_s, replica=self.replica)
+        return data
+
+
+def utc_stamp(now: datetime | None = None) -> str:
+    """``yyyymmdd-HHMMSS`` in UTC, the suffix of the default prefix and run directory."""
+    return (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
+
+
+def _positive_int(text: object, flag: str) -> int:
+    try:
+        value = int(str(text).strip())
+    except ValueError:
+        raise UserError(f"--{flag} {text!r} is not a whole number; give a positive integer") from None
+    if value <= 0:
+        raise UserError(f"--{flag} must be greater than zero (got {value})")
+    return value
+
+
+def _ratio(text: object) -> float:
+    try:
+        value = float(str(text).strip())
+    except ValueError:
+        raise UserError(f"--read-ratio {text!r} is not a number; give a fraction between 0 and 1") from None
+    if not 0.0 <= value <= 1.0 or math.isnan(value):
+        raise UserError(f"--read-ratio must be between 0 and 1 (got {value}); it is the share of ticks that read")
+    return value
+
+
+def _positive_duration(text: str, flag: str) -> float:
+    value = parse_duration(text, name=flag)
+    if value <= 0:
+        raise UserError(f"--{flag} must be longer than zero (got {text!r})")
+    return value
+
+
+def _empty_or_absent(path: Path) -> Path:
+    if path.exists() and (not path.is_dir() or any(path.iterdir())):
+        raise UserError(f"--test-dir {path} is not empty; give a new or empty directory so no earlier run is mixed in")
+    return path
+
+
+def parse_params(
+    *,
+    duration: str,
+    initial_size: str,
+    write_rate: object,
+    pattern: str,
+    payload_size: object,
+    workers: object,
+    read_ratio: object,
+    interval: str,
+    replica: str,
+    bucket: str | None,
+    region: str | None,
+    endpoint: str | None,
+    prefix: str | None,
+    test_dir: str | None,
+    bin_dir: str | None,
+    src_dir: str | None,
+    now: datetime | None = None,
+) -> SoakParams:
+    """Check every flag; any bad one is a UserError naming the flag and the fix."""
+    stamp = utc_stamp(now)
+    size = parse_size(initial_size, name="initial-size")
+    if size <= 0:
+        raise UserError(f"--initial-size must be larger than zero (got {initial_size!r})")
+    rate = _positive_int(write_rate, "write-rate")
+    nworkers = _positive_int(workers, "workers")
+    if nworkers > rate:
+        raise UserError(
+            f"--workers {nworkers} is greater than --write-rate {rate}; litestream-test gives each worker "
+            "write-rate/workers ticks per second (integer division) and crashes on zero: lower --workers"
+        )
+    if pattern not in PATTERNS:
+        raise UserError(
+            f"--pattern {pattern!r} is unknown (litestream-test would silently run it as constant); "
+            f"choose one of {', '.join(PATTERNS)}"
+        )
+    if replica not in REPLICAS:
+        raise UserError(f"--replica {replica!r} is unknown; choose s3 or file")
+    if bin_dir and src_dir:
+        raise UserError("give either --bin DIR (existing binaries) or --src DIR (build them), not both")
+    chosen_bucket = (bucket or os.environ.get("S3_BUCKET") or "").strip()
+    if endpoint and not chosen_bucket and replica == "s3":
+        raise UserError(
+            "--endpoint needs a bucket there: pass --bucket or set S3_BUCKET (without both, the "
+            "soak uses its embedded local S3)"
+        )
+    default_dir = Path(tempfile.gettempdir()) / f"litestream-overnight-s3-{stamp}"
+    return SoakParams(
+        duration_s=_positive_duration(duration, "duration"),
+        initial_size_bytes=size,
+        write_rate=rate,
+        pattern=pattern,
+        payload_size=_positive_int(payload_size, "payload-size"),
+        workers=nworkers,
+        read_ratio=_ratio(read_ratio),
+        interval_s=_positive_duration(interval, "interval"),
+        replica=replica,
+        bucket=chosen_bucket,
+        region=(region or os.environ.get("AWS_REGION") or "us-east-1").strip(),
+        endpoint=(endpoint or "").strip().rstrip("/"),
+        prefix=(prefix or f"litestream-overnight-{stamp}").strip("/"),
+        test_dir=_empty_or_absent(Path(test_dir).expanduser().resolve() if test_dir else default_dir),
+        bin_dir=Path(bin_dir).expanduser().resolve() if bin_dir else None,
+        src_dir=Path(src_dir).expanduser().resolve() if src_dir else None,
+        stamp=stamp,
+    )
+
+
+def writes_per_second(p: SoakParams) -> float:
+    """Expected inserts/s: integer ticks per worker, minus reads, times the pattern's duty (reference §1)."""
+    ticks = p.workers * (p.write_rate // p.workers)
+    return ticks * (1.0 - p.read_ratio) * _PATTERN_DUTY[p.pattern]
+
+
+def bytes_per_row(payload: int, page: int = _PAGE) -> float:
+    """Disk bytes one load_test row takes, with SQLite's overflow-page rule for big payloads."""
+    usable = page
+    record = payload + _ROW_OVERHEAD
+    max_local = usable - 35
+    min_local = (usable - 12) * 32 // 255 - 23
+    if record <= max_local:
+        return record + 4 + _INDEX_ENTRY
+    local = min_local + (record - min_local) % (usable - 4)
+    if local > max_local:
+        local = min_local
+    overflow_pages = math.ceil((record - local) / (usable - 4))
+    return overflow_pages * page + local + 4 + _INDEX_ENTRY
+
+
+@dataclass(frozen=True)
+class DiskEstimate:
+    """What the run will put on the local disk: the growing source, its restore, WAL and staging."""
+
+    growth_bytes: int
+    needed_bytes: int
+
+    def describe(self) -> str:
+        return f"database grows by ~{human_bytes(self.growth_bytes)}; needs ~{human_bytes(self.needed_bytes)} free disk"
+
+
+def estimate_disk(p: SoakParams) -> DiskEstimate:
+    """Growth from the load, then twice the final database (source + restored) plus WAL and L0 staging room."""
+    growth = int(writes_per_second(p) * p.duration_s * bytes_per_row(p.payload_size))
+    final = p.initial_size_bytes + growth
+    wal_and_staging = 2 * 64 * 1024**2
+    return DiskEstimate(growth_bytes=growth, needed_bytes=2 * final + wal_and_staging)
+
+
+def check_free_disk(p: SoakParams, estimate: DiskEstimate) -> int:
+    """Free bytes where the run directory goes; too few is a UserError before anything starts."""
+    probe = p.test_dir
+    while not probe.exists():
+        probe = probe.parent
+    free = shutil.disk_usage(probe).free
+    if free < estimate.needed_bytes:
+        raise UserError(
+            f"only {human_bytes(free)} free under {probe}, but the soak {estimate.describe()}; "
+            "free some space, pass --test-dir on a bigger disk, or shorten --duration"
+        )
+    return free
+
+
+def human_bytes(n: float) -> str:
+    """Bytes for people: 5.0 MiB."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"

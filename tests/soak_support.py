@@ -1,0 +1,79 @@
+"""Shared pieces of the soak tests: a real moto server process, the invoke CLI, stand-in binaries."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import pytest
+import requests
+
+from soak.processes import Child, free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDINS = ROOT / "tests" / "fixtures" / "soak_standins"
+FAKE_CREDS = {"AWS_ACCESS_KEY_ID": "fake-key-TESTONLY", "AWS_SECRET_ACCESS_KEY": "fake-secret-TESTONLY"}
+
+
+class Moto:
+    """A moto server process on a free loopback port (optionally enforcing IAM auth)."""
+
+    def __init__(self, log: Path, env: dict[str, str] | None = None) -> None:
+        self.port = free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.child = Child("moto", argv, log, env={**os.environ, **(env or {})}).start()
+        for _ in range(150):
+            try:
+                requests.get(self.endpoint, timeout=1)
+                return
+            except requests.RequestException:
+                time.sleep(0.1)
+        self.child.stop(grace_s=5)
+        raise RuntimeError("moto did not start")
+
+    def client(self, service: str = "s3", **creds: str) -> object:
+        keys = {"aws_access_key_id": FAKE_CREDS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": "x", **creds}
+        return boto3.client(service, endpoint_url=self.endpoint, region_name="us-east-1", **keys)  # type: ignore[call-overload]
+
+
+@pytest.fixture(scope="session")
+def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Moto]:
+    server = Moto(tmp_path_factory.mktemp("moto") / "moto.log")
+    yield server
+    server.child.stop(grace_s=5)
+
+
+def clean_environ() -> dict[str, str]:
+    """The environment without a maintainer's S3 settings, so tests stay on the loopback moto."""
+    return {k: v for k, v in os.environ.items() if k not in ("S3_BUCKET", "AWS_REGION", "AWS_PROFILE")}
+
+
+def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """``invoke soak.overnight ...`` as a maintainer types it."""
+    full_env = {**clean_environ(), **FAKE_CREDS, **(env or {})}
+    return subprocess.run(
+        [sys.executable, "-m", "invoke", "soak.overnight", *args],
+        cwd=ROOT,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def assert_one_error_line(done: subprocess.CompletedProcess[str], *needles: str) -> str:
+    """Non-zero exit, exactly one ``error:`` line naming the problem, and no traceback."""
+    assert done.returncode != 0, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr + done.stdout
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1, done.stderr
+    for needle in needles:
+        assert needle in errors[0], errors[0]
+    return errors[0]
