@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from release.gate import Outcome, run_gate
 from tests.gate_fixtures import commit_file, make_checkout
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,8 +19,8 @@ TOOLS = ("go", "gcc", "ruby")
 LATER = ["go_test", "build", "soak", "analyze", "formula"]
 
 
-def _nox(session: str, *options: str) -> subprocess.CompletedProcess[str]:
-    command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), "-s", session, "--", *options]
+def _nox(session: str, *options: str, nox_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "nox", "-f", str(ROOT / "noxfile.py"), *nox_flags, "-s", session, "--", *options]
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=300, check=False)
 
 
@@ -91,3 +92,45 @@ def test_skipped_gates_are_reported_as_skipped_never_passed(tmp_path: Path) -> N
     markdown = (out / "gate-report.md").read_text()
     assert "PASS WITH SKIPPED GATES" in markdown
     assert "Skipped, not passed: go_test, build, soak, analyze, formula." in markdown
+
+
+def _mismatched_run(run: Path) -> Path:
+    """A soak run directory whose restore came back with a different digest (result.json per docs/rundir.md)."""
+    (run / "logs").mkdir(parents=True)
+    (run / "logs" / "litestream.log").write_text('time=2026-12-01T07:00:01.000Z level=INFO msg="replicating"\n')
+    times = {"started_at": "2026-12-01T07:00:00.000Z", "ended_at": "2026-12-01T07:05:00.000Z"}
+    params = {"duration_s": 300, "interval_s": 60}
+    run_json = {"schema_version": 1, **times, "params": params, "litestream_commit": None}
+    checks = [{"name": name, "passed": name != "digests"} for name in ("no_crash", "restore", "integrity", "digests")]
+    table = {"source_rows": 1000, "restored_rows": 1000, "source_sha256": "a" * 64, "restored_sha256": "b" * 64}
+    result = {
+        "schema_version": 1,
+        "status": "fail",
+        **times,
+        "phase": "verify",
+        "reason": "restored load_test differs from the source",
+        "checks": checks,
+        "rows_written": 1000,
+        "tables": {"load_test": table},
+    }
+    (run / "run.json").write_text(json.dumps(run_json))
+    (run / "result.json").write_text(json.dumps(result))
+    return run
+
+
+def test_digest_mismatch_fails_the_analyze_gate_through_the_real_analyzer(tmp_path: Path) -> None:
+    """The earlier gates are stand-ins recorded in the ledger; analyze runs for real (nox --no-dependencies)."""
+    src, _ = make_checkout(tmp_path / "src")
+    out = tmp_path / "ev"
+    argv = ["--src", str(src), "--version", "v0.6.0", "--out", str(out)]
+    run = _mismatched_run(tmp_path / "run")
+    for name in ("preflight", "go_test", "build"):
+        run_gate(name, argv, lambda _o, _l: Outcome("pass", "stand-in"), lambda _src: None)
+    run_gate("soak", argv, lambda _o, _l: Outcome("pass", "stand-in", facts={"run_dir": str(run)}), lambda _src: None)
+    proc = _nox("analyze", *argv, nox_flags=("--no-dependencies",))
+    assert proc.returncode != 0
+    assert "gate analyze failed: failed criteria: rows_and_digests" in proc.stdout + proc.stderr
+    report = _report(out)
+    assert _statuses(report)["analyze"] == "fail" and _statuses(report)["formula"] == "aborted"
+    assert "**Failed gate: analyze.**" in (out / "gate-report.md").read_text()
+    assert json.loads((run / "analysis.json").read_text())["verdict"] == "fail"
