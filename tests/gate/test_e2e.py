@@ -15,9 +15,9 @@ from pathlib import Path
 import git
 import pytest
 
-from tests.gate_fixtures import ACTOR
+from tests.gate.fixtures import ACTOR
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 # As root, chmod 000 does not stop a read, so this Litestream test cannot pass (v0.5.16 replica_internal_test.go).
 ROOT_ONLY_FAILURES = "TestReplica_UploadLTXFile_OpenErrorReturnsLTXError/PermissionDenied"
 

@@ -1,0 +1,1 @@
+"""Tests of the release gate: nox sessions, ledger, preflight, go_test, workflows."""
