@@ -47,6 +47,8 @@ class Check:
 
 @dataclass
 class PreflightReport:
+    """Every check's line, plus what later gates need to know (HEAD, whether the version is the tag at HEAD)."""
+
     checks: list[Check] = field(default_factory=list)
     facts: dict[str, Any] = field(default_factory=dict)  # head_sha, describe, tagged_at_head
 
