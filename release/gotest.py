@@ -25,6 +25,7 @@ class GoTestSummary:
 
     packages: dict[str, str] = field(default_factory=dict)  # import path -> pass | fail | skip (no test files)
     failed_tests: list[str] = field(default_factory=list)  # "pkg TestName"
+    tests: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0, "skip": 0})  # incl. subtests
     build_failures: list[str] = field(default_factory=list)  # import paths whose test binary did not build
     exit_code: int | None = None
     skip_regex: str | None = None
@@ -38,8 +39,9 @@ class GoTestSummary:
 
     def key_figure(self) -> str:
         text = f"{self.count('pass')} packages passed, {self.count('fail')} failed, {self.count('skip')} without tests"
+        text += f"; {self.tests['pass']} tests passed, {self.tests['skip']} skipped"
         if self.skip_regex:
-            text += f" (-skip {self.skip_regex})"
+            text += f"; -skip {self.skip_regex}"
         return text
 
     def reason(self) -> str | None:
@@ -67,6 +69,7 @@ class GoTestSummary:
             "exit_code": self.exit_code,
             "skip_regex": self.skip_regex,
             "counts": {outcome: self.count(outcome) for outcome in ("pass", "fail", "skip")},
+            "tests": self.tests,
             "packages": dict(sorted(self.packages.items())),
             "failed_tests": self.failed_tests,
             "build_failures": self.build_failures,
@@ -103,6 +106,7 @@ def record_event(summary: GoTestSummary, line: str) -> str | None:
         return None
     test = event.get("Test")
     if test:
+        summary.tests[str(action)] += 1
         if action == "fail":
             summary.failed_tests.append(f"{package} {test}")
         return None

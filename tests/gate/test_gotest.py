@@ -67,7 +67,8 @@ def test_failing_package_is_counted_and_named(module: Path, tmp_path: Path, monk
     }
     assert summary.failed_tests == ["example.com/gatetest/bad TestBroken"]
     assert not summary.passed and summary.exit_code != 0
-    assert summary.key_figure() == "1 packages passed, 1 failed, 1 without tests"
+    assert summary.key_figure() == "1 packages passed, 1 failed, 1 without tests; 3 tests passed, 0 skipped"
+    assert summary.tests == {"pass": 3, "fail": 1, "skip": 0}
     assert "failed packages: example.com/gatetest/bad" in str(summary.reason())
     saved = json.loads((tmp_path / "summary.json").read_text())
     assert saved["counts"] == {"pass": 1, "fail": 1, "skip": 1}
@@ -77,7 +78,8 @@ def test_failing_package_is_counted_and_named(module: Path, tmp_path: Path, monk
 def test_skip_regex_is_passed_and_recorded(module: Path, tmp_path: Path) -> None:
     summary = run_go_test(module, tmp_path, skip_regex="TestBroken")
     assert summary.passed, summary.reason()
-    assert summary.key_figure() == "2 packages passed, 0 failed, 1 without tests (-skip TestBroken)"
+    figure = "2 packages passed, 0 failed, 1 without tests; 3 tests passed, 0 skipped; -skip TestBroken"
+    assert summary.key_figure() == figure
     assert go_test_command("TestBroken")[-3:] == ["-skip", "TestBroken", "./..."]
     assert "-race" in go_test_command(None) and "-count=1" in go_test_command(None)
 
