@@ -6,11 +6,14 @@ Input: the events of logs/faults.log and the analyzer's parsed log lines (anythi
 - latency, reset and http_error run for the whole load, so only lines that look like that fault count
   (timeouts; resets/EOF; 503/500/SlowDown/InternalError) — otherwise every error of the run would be excused.
 Corruption-like lines (integrity, ``wrong # of entries``, ``nonsequential``, checksum mismatch …) are never expected.
-Recovery = first successful L0 upload (``msg="ltx file uploaded" level=0``) after the window ends.
+Recovery: for a kill or an outage, the time from the window's end (restart / S3 back) to the first successful
+L0 upload (``msg="ltx file uploaded" level=0``) after it. A whole-run fault has no end while the load runs, so
+its recovery is the longest time from one of its errors to the next L0 upload (0 when it caused none).
 """
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -38,9 +41,10 @@ SIGNATURES: dict[str, re.Pattern[str]] = {
         r"StatusCode: 50[03]|SlowDown|InternalError|exceeded maximum number of attempts|retry quota", re.IGNORECASE
     ),
 }
-# v0.5.16 replica.go: Info("ltx file uploaded", "level", 0, …) → TEXT `msg="ltx file uploaded" level=0`,
-# JSON `"msg":"ltx file uploaded","level":0` (slog prints the attribute after the record's own level).
-L0_UPLOAD = re.compile(r"""ltx file uploaded"?\s*[,\s]\s*"?level"?[=:]\s*0\b""")
+# v0.5.16 replica.go: Info("ltx file uploaded", "level", 0, …), logged as e.g.
+# `msg="ltx file uploaded" system=store db=test.db replica=s3 level=0 minTXID=… maxTXID=… size=…` (TEXT) or
+# `"msg":"ltx file uploaded",…,"level":0` (JSON): the attribute comes after msg, the record's own level before it.
+L0_UPLOAD = re.compile(r"""ltx file uploaded.*?[\s,{]"?level"?[=:]\s*0\b""")
 ISSUES = ("error", "warn", "warning")
 
 
@@ -95,13 +99,27 @@ class WindowEffect:
     errors: int = 0
     warnings: int = 0
     examples: list[str] = field(default_factory=list)
+    error_times: list[datetime] = field(default_factory=list)
     recovered_at: datetime | None = None
+    recovery_s: float | None = None  # None: no successful upload followed (unrecovered)
 
-    @property
-    def recovery_s(self) -> float | None:
-        if self.recovered_at is None or self.window.end is None:
-            return None
-        return round((self.recovered_at - self.window.end).total_seconds(), 3)
+    def measure_recovery(self, uploads: Sequence[datetime]) -> None:
+        def next_upload(after: datetime) -> datetime | None:
+            return uploads[i] if (i := bisect.bisect_right(uploads, after)) < len(uploads) else None
+
+        if not self.window.whole_run:
+            if self.window.end is not None and (found := next_upload(self.window.end)):
+                self.recovered_at = found
+                self.recovery_s = round((found - self.window.end).total_seconds(), 3)
+            return
+        self.recovery_s = 0.0
+        for when in self.error_times:
+            found = next_upload(when)
+            if found is None:
+                self.recovered_at, self.recovery_s = None, None
+                return
+            if (took := round((found - when).total_seconds(), 3)) >= self.recovery_s:
+                self.recovered_at, self.recovery_s = found, took
 
     def to_json(self) -> dict[str, Any]:
         w = self.window
@@ -193,12 +211,11 @@ def analyze_fault_effects(
                     effect.errors += 1
                 else:
                     effect.warnings += 1
+                effect.error_times.append(_aware(line.time))
                 if len(effect.examples) < 3:
                     effect.examples.append(line.text[:300])
     for effect in effects:
-        end = effect.window.end
-        if end is not None:
-            effect.recovered_at = next((t for t in uploads if t > end), None)
+        effect.measure_recovery(uploads)
     return FaultEffects(effects, expected, corruption)
 
 
