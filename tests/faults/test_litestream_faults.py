@@ -68,6 +68,7 @@ SCENARIOS = {
     "outage": {"outage_at": 0.4, **RATES},
     "kills-only": {"kill_every": "45s", "restart_after": "5s"},
     "kills+outage": {"kill_every": "45s", "restart_after": "5s", "outage_at": 0.4, **RATES},
+    "chaos": {"chaos": True},
 }
 
 
