@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 from common.errors import UserError
 from soak.fault_events import FaultEvent, FaultEventLog, Kind
 from soak.fault_schedule import FaultPlan, KillPlan
-from soak.http_faults import HttpErrorProxy, ensure_mitmdump
+from soak.http_faults import MITMPROXY_VERSION, HttpErrorProxy, ensure_mitmdump
 from soak.toxiproxy import TOXIPROXY_VERSION, Toxiproxy, ensure_toxiproxy
 
 PROXY = "s3"
@@ -81,6 +81,15 @@ class FaultLayer:
             self.stop()
             raise
         return endpoint
+
+    def describe(self) -> dict[str, Any]:
+        """The running chain, for run.json (``faults_chain``): which proxies, versions and loopback ports."""
+        chain: dict[str, Any] = {}
+        if self.http is not None:
+            chain["mitmproxy"] = {"version": MITMPROXY_VERSION, "listen": f"127.0.0.1:{self.http.port}"}
+        if self.toxiproxy is not None:
+            chain["toxiproxy"] = {"version": TOXIPROXY_VERSION, "api": self.toxiproxy.api}
+        return chain
 
     def tick(self, elapsed_s: float) -> list[FaultEvent]:
         """Apply the schedule at ``elapsed_s`` into the load; returns the events this produced."""

@@ -44,6 +44,7 @@ def test_the_chain_injects_the_plan_and_remove_all_restores_a_clean_path(
     endpoint = layer.start(moto_endpoint)
     try:
         assert endpoint != moto_endpoint and endpoint.startswith("http://127.0.0.1:")
+        assert set(layer.describe()) == {"mitmproxy", "toxiproxy"}
         s3 = make_s3(endpoint, timeout=2)
         assert outcomes(s3, 10) == ["ok"] * 10, "no fault before the first tick"
         started = [(e.kind, e.event) for e in layer.tick(0.0)]
