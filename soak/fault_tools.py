@@ -56,8 +56,18 @@ class HelperProcess:
         self.env = env
         self.proc: subprocess.Popen[bytes] | None = None
 
-    def start(self, ready: Callable[[], bool], *, timeout: float = 20.0, fix: str) -> None:
-        """Start and wait until ``ready()``; on failure stop it and raise one line with ``fix``."""
+    def start(
+        self,
+        ready: Callable[[], bool],
+        *,
+        timeout: float = 20.0,
+        fix: str,
+        failed: Callable[[], str | None] = lambda: None,
+    ) -> None:
+        """Start and wait until ``ready()``; on failure stop it and raise one line with ``fix``.
+
+        ``failed()`` names a failure the process reports without exiting (Toxiproxy stays up after a bind error).
+        """
         self.log.parent.mkdir(parents=True, exist_ok=True)
         with self.log.open("ab") as out:
             self.proc = subprocess.Popen(
@@ -74,6 +84,9 @@ class HelperProcess:
                 code = self.proc.returncode
                 self.stop()
                 raise UserError(f"{self.name} exited with status {code} at start ({last_lines(self.log)}); {fix}")
+            if reason := failed():
+                self.stop()
+                raise UserError(f"{self.name} failed at start ({reason}); {fix}")
             if ready():
                 return
             time.sleep(0.1)

@@ -8,6 +8,7 @@ Fault → Toxiproxy mechanism (measured against moto with v2.12.0, see docs/read
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 from pathlib import Path
@@ -66,6 +67,7 @@ class Toxiproxy:
         self.api = ""
         self._http = requests.Session()
         self._process: HelperProcess | None = None
+        self._log_start = 0
 
     def start(self, attempts: int = 3) -> None:
         """Start on a free port; a port taken between choosing and binding is retried on another."""
@@ -74,12 +76,26 @@ class Toxiproxy:
             self.api = f"http://127.0.0.1:{port}"
             argv = [str(self.binary), "-host", "127.0.0.1", "-port", str(port)]
             self._process = HelperProcess("toxiproxy", argv, self.log)
+            self._log_start = self.log.stat().st_size if self.log.exists() else 0  # this attempt's lines only
             try:
-                self._process.start(self._answers, fix=f"see {self.log}")
+                self._process.start(self._answers, fix=f"see {self.log}", failed=self._server_error)
                 return
             except UserError as exc:
                 if "address already in use" not in str(exc) or attempt == attempts - 1:
                     raise
+
+    def _server_error(self) -> str | None:
+        """v2.12.0 logs a bind failure as "Server finished with error" and keeps running."""
+        try:
+            with self.log.open("rb") as fh:
+                fh.seek(self._log_start)
+                lines = fh.read().decode(errors="replace").splitlines()
+            for line in lines:
+                if "Server finished with error" in line:
+                    return str(json.loads(line).get("error", line))
+        except (OSError, ValueError):
+            return None
+        return None
 
     def _answers(self) -> bool:
         try:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import statistics
 import time
 from collections.abc import Callable, Iterator
@@ -12,6 +13,8 @@ from urllib.parse import urlsplit
 import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
+from common.errors import UserError
+from soak.fault_tools import free_port
 from soak.toxiproxy import Toxiproxy
 
 
@@ -93,3 +96,25 @@ def test_after_the_proxy_is_stopped_the_direct_path_works(
     server.stop()
     assert failures(make_s3(endpoint, timeout=1), 1) == 1
     make_s3(moto_endpoint).list_buckets()
+
+
+def test_a_busy_port_is_retried_and_a_dead_server_is_one_line(
+    toxiproxy_bin: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        ports = iter([taken, free_port()])
+        monkeypatch.setattr("soak.toxiproxy.free_port", lambda: next(ports))
+        server = Toxiproxy(toxiproxy_bin, tmp_path / "toxiproxy.log")
+        server.start()
+        try:
+            assert server.api != f"http://127.0.0.1:{taken}" and server.proxy  # answered on the second port
+        finally:
+            server.stop()
+        monkeypatch.setattr("soak.toxiproxy.free_port", lambda: taken)
+        with pytest.raises(UserError) as caught:
+            Toxiproxy(toxiproxy_bin, tmp_path / "again.log").start()
+    line = caught.value.line()
+    assert line.startswith("toxiproxy failed at start (listen tcp 127.0.0.1:") and "address already in use" in line
