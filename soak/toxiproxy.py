@@ -114,9 +114,15 @@ class Toxiproxy:
 
     def create_proxy(self, name: str, upstream: str) -> int:
         """A proxy listening on a free 127.0.0.1 port to ``upstream`` (host:port); returns the port."""
-        port = free_port()
-        self._call("POST", "/proxies", {"name": name, "listen": f"127.0.0.1:{port}", "upstream": upstream})
-        return port
+        for attempt in range(3):
+            port = free_port()
+            try:
+                self._call("POST", "/proxies", {"name": name, "listen": f"127.0.0.1:{port}", "upstream": upstream})
+                return port
+            except UserError as exc:  # the port was taken between choosing and binding: another one
+                if "address already in use" not in str(exc) or attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         """Disabled = listener closed: connections refused and open ones cut (our outage)."""
