@@ -51,7 +51,8 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         faults, fault_bad = faultmod.pair_events(inputs.metrics.faults, run_end=run_end)
     elif inputs.run and inputs.run.get("faults"):
         inputs.missing.append("logs/faults.log")
-    windows = FaultWindows(faultmod.windows(faults, fault_grace_s))
+    fault_windows = faultmod.windows(faults, fault_grace_s)
+    windows = FaultWindows(fault_windows)
     log = _scan_log(inputs, windows, [f.end for f in faults])
     load = read_load_log(inputs.logs["load.log"]) if "load.log" in inputs.logs else None
     side = {
@@ -73,9 +74,8 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     sections["resources"] = section.resources(inputs, dbs, thresholds)
     if faults or faults_path.exists():
         # sections["faults"] lists each window; errors inside it were counted as expected by the scan
-        errors_in = windows.errors_in
         sections["faults"] = faultmod.fault_section(
-            faults, log.recovery_after if log else {}, errors_in, fault_bad, fault_grace_s
+            fault_windows, log.recovery_after if log else {}, fault_bad, fault_grace_s
         )
     checklist = crit.judge(sections, thresholds)
     verdict, headline = crit.verdict(checklist)

@@ -1,16 +1,20 @@
 """Section 11: the faults injected during the run (logs/faults.log, docs/rundir.md).
 
 Each fault is a window: ``kill`` .. ``restart``, ``X start`` .. ``X end``, or an ``inject`` instant.
-Errors inside a window or up to the grace period after it are expected, not critical (corruption
-never is). Recovery time is the first successful L0 upload after the window ends, minus its end.
-Without faults.log the events are taken from metrics.jsonl's ``faults`` lists.
+A kill or an outage excuses any error inside its window or up to the grace period after it. Latency,
+connection resets and HTTP errors last the whole load, so they excuse only the error classes they
+cause (otherwise every error of a chaos run would be excused). Corruption is never expected.
+Recovery: for a kill or an outage, the first successful L0 upload after the window ends, minus its
+end; for a whole-run fault, the longest time from one of its errors to the next L0 upload (0 when it
+caused none). Without faults.log the events are taken from metrics.jsonl's ``faults`` lists.
 """
 
 from __future__ import annotations
 
+import bisect
 import json
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -87,22 +91,61 @@ def pair_events(events: list[dict[str, Any]], *, run_end: float | None) -> tuple
     return faults, bad
 
 
-def windows(faults: list[Fault], grace_s: float) -> list[tuple[float, float]]:
+# The error classes (soak.errclass) a whole-run fault explains, as class-name prefixes.
+WHOLE_RUN_EXPLAINS: dict[str, tuple[str, ...]] = {
+    "latency": ("timeout", "canceled"),
+    "reset": ("connection_reset",),
+    "http_error": ("s3_500", "s3_503"),
+}
+
+
+@dataclass
+class Window:
+    """Where one fault makes errors expected, and what the scan saw inside it."""
+
+    fault: Fault
+    start: float
+    end: float  # the fault's end plus the grace period
+    explains: tuple[str, ...] | None  # error classes it excuses; None: any (kill, outage)
+    errors: int = 0
+    pending: list[float] = field(default_factory=list)  # explained errors; after settle(): those never followed
+    longest_gap: float = 0.0  # by an L0 upload
+
+    def excuses(self, t: float, cls: str) -> bool:
+        inside = self.start <= t <= self.end
+        return inside and (self.explains is None or cls.startswith(self.explains))
+
+    def settle(self, upload_times: list[float]) -> None:
+        """Pair each explained error with the next L0 upload (``upload_times`` sorted); keep the unpaired."""
+        unpaired = []
+        for t in self.pending:
+            at = bisect.bisect_left(upload_times, t)
+            if at < len(upload_times):
+                self.longest_gap = max(self.longest_gap, upload_times[at] - t)
+            else:
+                unpaired.append(t)
+        self.pending = unpaired
+
+
+def windows(faults: list[Fault], grace_s: float) -> list[Window]:
     """Where errors are expected: each fault's span plus the grace period after it."""
-    return [(f.start, f.end + grace_s) for f in faults]
+    return [Window(f, f.start, f.end + grace_s, WHOLE_RUN_EXPLAINS.get(f.kind)) for f in faults]
+
+
+def _recovery(window: Window, recovery_after: Mapping[float, float]) -> float | None:
+    if window.explains is not None:
+        return None if window.pending else round(window.longest_gap, 3)
+    recovered = recovery_after.get(window.fault.end)
+    return None if recovered is None else round(recovered - window.fault.end, 3)
 
 
 def fault_section(
-    faults: list[Fault],
-    recovery_after: dict[float, float],
-    errors_in: Mapping[float, int],
-    bad_lines: int,
-    grace_s: float,
+    fault_windows: list[Window], recovery_after: Mapping[float, float], bad_lines: int, grace_s: float
 ) -> dict[str, Any]:
     """The ``faults`` section: each fault, its expected errors and its recovery time."""
     rows: list[dict[str, Any]] = []
-    for fault in faults:
-        recovered = recovery_after.get(fault.end)
+    for window in fault_windows:
+        fault = window.fault
         rows.append(
             {
                 "kind": fault.kind,
@@ -111,8 +154,9 @@ def fault_section(
                 "duration_s": round(fault.end - fault.start, 3),
                 "closed": fault.closed,
                 "detail": fault.detail,
-                "expected_errors": errors_in.get(fault.start, 0),
-                "recovery_s": None if recovered is None else round(recovered - fault.end, 3),
+                "explains": "any error" if window.explains is None else list(window.explains),
+                "expected_errors": window.errors,
+                "recovery_s": _recovery(window, recovery_after),
             }
         )
     recoveries = [float(r["recovery_s"]) for r in rows if r["recovery_s"] is not None]

@@ -16,6 +16,7 @@ from pathlib import Path
 from common.errors import UserError
 from common.units import parse_duration
 from soak import errclass
+from soak.faults import Window
 from soak.logblocks import BlockReader, line_around
 from soak.logline import (
     attr,
@@ -118,20 +119,37 @@ class LevelStats:
 
 
 class FaultWindows:
-    """Time windows in which errors are expected (fault injection); empty when there were none."""
+    """The fault windows (soak.faults.Window) an error may fall in; empty when no fault was injected."""
 
-    def __init__(self, windows: list[tuple[float, float]] | None = None) -> None:
-        self.windows = sorted(windows or [])
-        self.errors_in: Counter[float] = Counter()  # window start -> ERROR lines inside it
+    def __init__(self, windows: list[Window] | None = None) -> None:
+        self.windows = sorted(windows or [], key=lambda w: w.start)
+        # A whole-run fault's recovery pairs its errors with later uploads; the scan meets lines of
+        # different severities out of order within a block, so upload times are kept and paired at the end.
+        self._upload_times: list[float] | None = [] if any(w.explains for w in self.windows) else None
 
-    def contains(self, t: float, *, error: bool = False) -> bool:
+    def contains(self, t: float, cls: str, *, error: bool = False) -> bool:
+        """Whether a fault explains an error of class ``cls`` at ``t``; ERROR lines are counted per window."""
         hit = False
-        for start, end in self.windows:
-            if start <= t <= end:
+        for window in self.windows:
+            if window.excuses(t, cls):
                 hit = True
                 if error:
-                    self.errors_in[start] += 1
+                    window.errors += 1
+                    if window.explains is not None:
+                        window.pending.append(t)
         return hit
+
+    def uploaded(self, t: float) -> None:
+        if self._upload_times is not None:
+            self._upload_times.append(t)
+
+    def settle(self) -> None:
+        """After the scan: each whole-run fault's longest time from an error to the next L0 upload."""
+        if self._upload_times is None:
+            return
+        self._upload_times.sort()
+        for window in self.windows:
+            window.settle(self._upload_times)
 
 
 @dataclass
@@ -291,7 +309,7 @@ class LitestreamLogScanner:
                     except ValueError:
                         pass
                 last_upload = start
-                if self._fault_ends:
+                if self._fault_ends or self.faults.windows:
                     self._upload(block[start:end], line_time(block[start:end]), counted=True)
                 pos = find(marker, end)
             elif block.startswith(sync, ms):
@@ -392,6 +410,7 @@ class LitestreamLogScanner:
             self._success("replicate", t)
             while self._fault_ends and self._fault_ends[0] <= t:
                 self.stats.recovery_after[self._fault_ends.popleft()] = t
+            self.faults.uploaded(t)
 
     def _compaction(self, line: bytes, t: float | None) -> None:
         level = int_value(attr(line, b"level", after_msg=True))
@@ -487,7 +506,7 @@ class LitestreamLogScanner:
             if table is self.stats.errors and len(self.stats.error_times) < MAX_MARKERS:
                 self.stats.error_times.append(t)
         kind = "ERROR" if table is self.stats.errors else "WARN"
-        if t is not None and cls != "corruption" and self.faults.contains(t, error=kind == "ERROR"):
+        if t is not None and cls != "corruption" and self.faults.contains(t, cls, error=kind == "ERROR"):
             bucket.expected += 1
         elif t is None or op == "other":
             bucket.persistent += 1
@@ -574,4 +593,7 @@ def scan_litestream_log(
             count_lines = path.stat().st_size < COUNT_LINES_BELOW
         except OSError:
             count_lines = False
-    return LitestreamLogScanner(path, faults, fault_ends, count_lines=count_lines).scan()
+    stats = LitestreamLogScanner(path, faults, fault_ends, count_lines=count_lines).scan()
+    if faults is not None:
+        faults.settle()
+    return stats

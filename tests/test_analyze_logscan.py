@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from soak import logblocks
+from soak.faults import Fault, windows
 from soak.litestream_log import FaultWindows, scan_litestream_log
 from soak.logline import parse_time
 from tests.analyze_support import LOGS, RUNDIR, count_compactions, count_lines
@@ -155,9 +156,37 @@ def test_error_inside_a_fault_window_is_expected() -> None:
     line = next(raw for raw in path.read_bytes().splitlines() if b"level=ERROR" in raw)
     t = parse_time(line[5:29])
     assert t is not None
-    stats = scan_litestream_log(path, FaultWindows([(t - 60, t + 1)]))
+    outage = Fault("outage", t - 60, t - 30, {}, True)
+    stats = scan_litestream_log(path, FaultWindows(windows([outage], grace_s=31)), [outage.end])
     assert stats.errors["connection_refused"].expected == 1
     assert stats.error_total(kind="persistent") == stats.error_total(kind="transient") == 0
+
+
+def test_a_whole_run_fault_excuses_only_the_errors_it_causes(tmp_path: Path) -> None:
+    path = LOGS / "text-outage.log"
+    line = next(raw for raw in path.read_bytes().splitlines() if b"level=ERROR" in raw)
+    t = parse_time(line[5:29])
+    assert t is not None
+    faults = [Fault(kind, t - 60, t + 60, {}, True) for kind in ("latency", "reset", "http_error")]
+    stats = scan_litestream_log(path, FaultWindows(windows(faults, grace_s=0)), [t + 60])
+    assert stats.errors["connection_refused"].expected == 0, "only an outage or a kill refuses connections"
+
+
+def test_a_whole_run_fault_recovers_at_the_next_upload_after_its_error(tmp_path: Path) -> None:
+    log = tmp_path / "litestream.log"
+    log.write_text(
+        'time=2026-12-01T07:00:03.000Z level=ERROR msg="monitor error" system=store db=test.db '
+        'error="operation error S3: PutObject, https response error StatusCode: 503, api error SlowDown: slow"\n'
+        'time=2026-12-01T07:00:09.500Z level=INFO msg="ltx file uploaded" system=store db=test.db replica=s3 '
+        "level=0 minTXID=0000000000000005 maxTXID=0000000000000005 size=4200\n"
+    )
+    t0 = parse_time("2026-12-01T07:00:00.000Z")
+    assert t0 is not None
+    http = windows([Fault("http_error", t0, t0 + 100, {}, True)], grace_s=0)
+    stats = scan_litestream_log(log, FaultWindows(http), [t0 + 100])
+    assert stats.errors["s3_503 SlowDown"].expected == 1
+    assert http[0].errors == 1 and not http[0].pending
+    assert http[0].longest_gap == pytest.approx(6.5)
 
 
 def test_parse_time_forms() -> None:

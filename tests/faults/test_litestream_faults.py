@@ -20,12 +20,12 @@ from pathlib import Path
 import boto3
 import pytest
 
-from soak.fault_effects import analyze_fault_effects
+from soak.analysis import analyze_run
+from soak.criteria import Thresholds
 from soak.fault_events import FaultEventLog, read_fault_events
 from soak.fault_layer import FaultDriver, FaultLayer, KillScheduler
 from soak.fault_schedule import parse_fault_options
 from tests.faults.conftest import FAKE_KEY, FAKE_SECRET
-from tests.faults.log_lines import parse_litestream_log
 
 BIN_DIR = Path(os.environ.get("LITESTREAM_BIN_DIR", "/tmp/lsbin"))
 # AWS_CA_BUNDLE (set on some machines) makes litestream's S3 client fail at start: "unable to add custom RootCAs".
@@ -184,26 +184,20 @@ def test_litestream_survives_the_fault_layer(
         shutil.copytree(run, capture, dirs_exist_ok=True)
 
     fault_events = read_fault_events(logs / "faults.log")
-    effects = analyze_fault_effects(fault_events, parse_litestream_log(ls_log.read_text()))
-    summary = effects.to_json()["summary"]
+    section = analyze_run(run, Thresholds()).data["sections"]["faults"]
     source = digest(db)
-    print(
-        f"\nfaults={summary['by_kind']} injected_http={summary['injected_http_errors']} "
-        f"errors_caused={summary['errors_caused']} warnings_caused={summary['warnings_caused']} "
-        f"longest_recovery_s={summary['longest_recovery_s']} unrecovered={summary['unrecovered']} "
-        f"corruption_lines={summary['corruption_lines']} source_rows={source[0]}"
-    )
-    for effect in effects.to_json()["faults"]:
+    print(f"\nfaults={section['count']} longest_recovery_s={section['max_recovery_s']} source_rows={source[0]}")
+    for fault in section["faults"]:
         print(
-            f"  {effect['kind']} #{effect['n']} at {effect['start_elapsed_s']}s len={effect['length_s']} "
-            f"errors={effect['errors_caused']} warns={effect['warnings_caused']} recovery_s={effect['recovery_s']}"
+            f"  {fault['kind']} at {fault['start']} len={fault['duration_s']} "
+            f"errors={fault['expected_errors']} recovery_s={fault['recovery_s']}"
         )
     assert done.returncode == 0, done.stderr[-2000:]
     kill_events = [e for e in fault_events if e.kind == "kill"]
     assert len(kill_events) == (len(plan.kill.times_s) if plan.kill else 0)
     assert all(e.detail["was_alive"] for e in kill_events), "litestream had died before a kill"
     assert [e.event for e in fault_events if e.kind == "outage"] == ["start", "end"] * len(plan.outages)
-    assert summary["unrecovered"] == [] and summary["corruption_lines"] == 0
+    assert section["unrecovered"] == 0
 
     with sqlite3.connect(restored) as conn:
         integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
