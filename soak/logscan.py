@@ -1,20 +1,19 @@
-"""Counting what litestream did from the NEW part of its text log since the last look.
+"""Counting what litestream did from the NEW part of its log since the last look.
 
-Severity is the FIRST ``level=`` of a line: upload/compaction lines carry a second ``level=`` (the LTX
-level) after ``msg=``, and the startup line's second one is the configured log level (reference §4).
+Fields are read with soak.logline, the analyzer's reader, so the monitor and soak.analyze agree on
+every line, TEXT or JSON: severity is the FIRST ``level`` (upload/compaction lines carry a second
+one, the LTX level, after ``msg``; the startup line's second one is the configured log level).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-_SEVERITY = re.compile(r"\blevel=(\w+)")
-_MSG = re.compile(r'\bmsg=(?:"((?:[^"\\]|\\.)*)"|(\S+))')
-_LTX_LEVEL = re.compile(r"\blevel=(\d+)")
-_CRASH_MARKERS = ("panic:", "fatal error:", "SIGSEGV")
+from soak.logline import attr, int_value, message, severity
+
+_CRASH_MARKERS = (b"panic:", b"fatal error:", b"SIGSEGV")
 
 
 @dataclass
@@ -39,25 +38,21 @@ class LogCounts:
         }
 
 
-def count_line(line: str, counts: LogCounts) -> None:
+def count_line(line: bytes, counts: LogCounts) -> None:
     """Add one log line to ``counts``."""
     counts.lines += 1
-    sev_match = _SEVERITY.search(line)
-    severity = sev_match.group(1).upper() if sev_match else ""
-    if severity == "ERROR" or (not sev_match and any(m in line for m in _CRASH_MARKERS)):
+    level = severity(line) or ""
+    if level == "ERROR" or (not level and any(m in line for m in _CRASH_MARKERS)):
         counts.errors += 1
-        counts.last_errors = [*counts.last_errors[-4:], line[:500]]
-    elif severity in ("WARN", "WARNING"):
+        counts.last_errors = [*counts.last_errors[-4:], line[:500].decode("utf-8", "replace")]
+    elif level in ("WARN", "WARNING"):
         counts.warnings += 1
-    msg_match = _MSG.search(line)
-    if not msg_match:
-        return
-    msg = msg_match.group(1) if msg_match.group(1) is not None else msg_match.group(2)
+    msg = message(line)
     if msg == "ltx file uploaded":
         counts.uploads += 1
     elif msg == "compaction complete":
-        level = _LTX_LEVEL.search(line, msg_match.end())
-        key = level.group(1) if level else "?"
+        ltx_level = int_value(attr(line, b"level", after_msg=True))
+        key = "?" if ltx_level is None else str(ltx_level)
         counts.compactions[key] = counts.compactions.get(key, 0) + 1
     elif msg == "snapshot complete":
         counts.snapshots += 1
@@ -85,5 +80,5 @@ class LogTail:
             return counts  # only a partial line so far: wait for its newline
         self.offset += end + 1
         for raw in chunk[: end + 1].splitlines():
-            count_line(raw.decode("utf-8", errors="replace"), counts)
+            count_line(raw, counts)
         return counts

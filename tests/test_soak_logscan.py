@@ -29,8 +29,19 @@ DEBUG_WITH_ERROR_ATTR = 'time=2026-12-01T06:49:43.605Z level=DEBUG msg="s3 reque
 def counts_of(*lines: str) -> LogCounts:
     counts = LogCounts()
     for line in lines:
-        count_line(line, counts)
+        count_line(line.encode(), counts)
     return counts
+
+
+def test_json_handler_lines_count_the_same() -> None:
+    upload = (
+        '{"time":"2026-12-01T06:49:58.751Z","level":"INFO","msg":"ltx file uploaded","system":"store",'
+        '"db":"test.db","replica":"s3","level":0,"size":803}'
+    )
+    compaction = '{"time":"2026-12-01T06:50:00.155Z","level":"INFO","msg":"compaction complete","level":2}'
+    error = '{"time":"2026-12-01T06:49:43.605Z","level":"ERROR","msg":"sync error","error":"NoSuchBucket"}'
+    c = counts_of(upload, compaction, error)
+    assert (c.uploads, c.compactions, c.errors) == (1, {"2": 1}, 1)
 
 
 def test_each_kind_of_line_is_counted() -> None:
