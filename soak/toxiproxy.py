@@ -17,7 +17,8 @@ from typing import Any
 import requests
 
 from common.errors import UserError
-from soak.fault_tools import HelperProcess, free_port, run_install, tools_cache_dir
+from soak.fault_tools import HelperProcess, run_install, tools_cache_dir
+from soak.processes import free_port
 
 TOXIPROXY_VERSION = "v2.12.0"
 TOXIPROXY_PACKAGE = "github.com/Shopify/toxiproxy/v2/cmd/server"
