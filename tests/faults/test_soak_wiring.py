@@ -37,6 +37,7 @@ pytestmark = pytest.mark.timeout(120)
         (["--duration", "5m", "--kill-every", "1m", "--restart-after", "1m"], ["--restart-after"]),
         (["--duration", "5m", "--replica", "file", "--s3-latency", "100"], ["need an S3 replica", "--kill-every"]),
         (["--duration", "5m", "--replica", "file", "--chaos"], ["need an S3 replica"]),
+        (["--duration", "5m", "--bucket", "a-bucket", "--s3-latency", "9"], ["need an endpoint URL", "--endpoint"]),
         (["--duration", "5m", "--fault-seed", "abc", "--kill-every", "1m"], ["--fault-seed 'abc' is not an integer"]),
     ],
 )
