@@ -82,8 +82,13 @@ def _events(run_dir: Path) -> list[dict[str, Any]]:
     return [json.loads(line) for line in (run_dir / "logs" / "faults.log").read_text().splitlines()]
 
 
-def test_kills_and_s3_faults_are_injected_logged_and_cleaned_up(tmp_path: Path) -> None:
-    """Kills every ~4 s with 1 s restarts, an outage, latency and error answers, through the real proxies."""
+def test_kills_and_s3_faults_are_injected_logged_and_cleaned_up(
+    tmp_path: Path, toxiproxy_bin: Path, mitmdump_bin: Path
+) -> None:
+    """Kills every ~4 s with 1 s restarts, an outage, latency and error answers, through the real proxies.
+
+    The fixtures install both proxies into the tools cache first (once per machine), where the soak finds them.
+    """
     run_dir = tmp_path / "run"
     faults = ["--kill-every", "4s", "--restart-after", "1s", "--s3-outage", "6s+3s", "--s3-latency", "10"]
     faults += ["--s3-error-rate", "0.5", "--fault-seed", "3"]
