@@ -1,4 +1,7 @@
-"""What both fault proxies need: the tools cache, free loopback ports, a helper process started and stopped cleanly."""
+"""What both fault proxies need: the tools cache, port probes, a helper process started and stopped cleanly.
+
+Free loopback ports come from ``soak.processes.free_port``, the one the whole soak uses.
+"""
 
 from __future__ import annotations
 
@@ -22,13 +25,6 @@ def tools_cache_dir() -> Path:
     chosen = os.environ.get(CACHE_ENV)
     base = Path(chosen).expanduser() if chosen else Path.home() / ".cache" / "litestream-release-tools"
     return base.resolve()
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 nobody listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:

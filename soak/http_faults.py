@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from soak.fault_tools import HelperProcess, free_port, port_open, run_install, tools_cache_dir
+from soak.fault_tools import HelperProcess, port_open, run_install, tools_cache_dir
+from soak.processes import free_port
 
 MITMPROXY_VERSION = "11.0.2"  # the newest mitmproxy that supports Python 3.11
 ADDON = Path(__file__).with_name("mitm_s3_errors.py")

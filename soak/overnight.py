@@ -4,11 +4,10 @@ Read STEPS top to bottom for the story. The order matters (reference §8): the d
 litestream stopped, and the restore only starts once the replica holds the final TXID and litestream has
 exited after its shutdown sync.
 
-Room for a fault layer: ``SoakRun.tick_hooks`` run on every monitor tick and may return fault events
-(they land in metrics.jsonl ``faults``); ``start_litestream(run)`` restarts litestream, appending to its
-log; ``Child.kill()`` is a deliberate kill the monitor does not count as a crash;
-``S3Target.litestream_endpoint`` points litestream at a proxy while the harness keeps the direct
-endpoint; ``run_soak(run, steps)`` takes an extended step list.
+Faults (``--kill-every``, ``--s3-*``, ``--chaos``; soak.fault_wiring): the tools are installed before anything
+starts, the proxies start before populate so litestream.yml points at them (``S3Target.litestream_endpoint``;
+the harness keeps the direct endpoint), the faults begin with the load, each monitor tick drains their events
+into metrics.jsonl, and they are removed after the load stops, before catch-up and restore.
 """
 
 from __future__ import annotations
@@ -30,6 +29,7 @@ from common.errors import UserError
 from common.units import format_duration
 from soak.binaries import Binaries, build_binaries, find_binaries
 from soak.config import LitestreamConfig, Schedule
+from soak.fault_wiring import SoakFaults, describe_plan
 from soak.monitor import Lister, Monitor, TickHook
 from soak.params import SoakParams, check_free_disk, estimate_disk, human_bytes
 from soak.processes import Child, free_port, run_to_log, tail_lines
@@ -90,6 +90,7 @@ class SoakRun:
     notes: list[str] = field(default_factory=list)
     tick_hooks: list[TickHook] = field(default_factory=list)
     run_json: dict[str, Any] = field(default_factory=dict)
+    faults: SoakFaults | None = None
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -178,10 +179,34 @@ def step_run_dir(run: SoakRun) -> None:
         "litestream_commit": run.binaries.commit,
         "s3": run.target.for_run_json() if run.target else None,
         "config": run.config.for_run_json(),
-        "faults": None,
+        "faults": run.faults.plan.to_json() if run.faults else None,
         "notes": run.notes,
     }
+    if run.faults and (chain := run.faults.chain()):
+        run.run_json["faults_chain"] = chain
     run.dirs.write_json("run.json", run.run_json)
+
+
+def step_fault_tools(run: SoakRun) -> None:
+    if run.faults is None:
+        run.console.print("  no fault options: nothing to install")
+        return
+    for installed in run.faults.install() or ["kills need no proxy"]:
+        run.console.print(f"  {installed}")
+
+
+def step_fault_proxies(run: SoakRun) -> None:
+    if run.faults is None:
+        run.console.print("  no fault options")
+        return
+    run.dirs.create()
+    upstream = run.target.endpoint if run.target else None
+    proxied = run.faults.start_proxies(run.dirs.root, upstream)
+    if run.target is not None and proxied is not None and proxied != upstream:
+        run.target.litestream_endpoint = proxied
+        run.console.print(f"  litestream -> {proxied} -> {upstream}; the harness talks to {upstream} directly")
+    else:
+        run.console.print("  kills only: no proxy in front of the replica")
 
 
 def step_populate(run: SoakRun) -> None:
@@ -229,6 +254,16 @@ def step_load(run: SoakRun) -> None:
     run.load = Child("litestream-test load", argv, run.dirs.log("load"), cwd=run.dirs.root)
     run.load.start()
     run.console.print(f"  litestream-test load pid {run.load.pid}")
+    if run.faults is not None:
+        assert run.litestream is not None
+        run.faults.begin(run.litestream)
+        run.tick_hooks.append(run.faults.tick)
+        run.console.print(f"  faults begin: {describe_plan(run.faults.plan)}")
+
+
+def _crashed(run: SoakRun, child: Child) -> bool:
+    """A child that exited on its own; a deliberate SIGKILL of litestream (or its restart under way) is none."""
+    return run.faults.crashed(child) if run.faults is not None else child.crashed()
 
 
 def step_monitor(run: SoakRun) -> None:
@@ -242,7 +277,7 @@ def step_monitor(run: SoakRun) -> None:
         while True:
             now = time.monotonic()
             for child in run.children():
-                if child.crashed():
+                if _crashed(run, child):
                     run.monitor.tick(now - started)  # the tick that saw it, for the record
                     raise ChildCrashed(child)
             if now >= next_tick or now >= deadline:
@@ -261,6 +296,20 @@ def step_stop_load(run: SoakRun) -> None:
     rows = count_rows(run.dirs.db, busy_timeout_s=5)
     run.result.rows_written = rows.get("load_test")
     run.console.print(f"  load stopped (exit {code}); load_test has {run.result.rows_written} rows")
+
+
+def step_faults_off(run: SoakRun) -> None:
+    if run.faults is None:
+        run.console.print("  no fault options")
+        return
+    run.faults.remove()
+    if run.monitor is not None and run.faults.driver is not None:
+        run.monitor.tick(run.faults.driver.elapsed())  # the last tick carries the removal events
+    kills = run.faults.kill_count
+    run.console.print(
+        f"  faults removed ({kills} kill{'' if kills == 1 else 's'}); litestream alive: "
+        f"{run.litestream.alive() if run.litestream else None}"
+    )
 
 
 def step_catch_up(run: SoakRun) -> None:
@@ -354,15 +403,21 @@ def step_verify(run: SoakRun) -> None:
 # fmt: off
 STEPS: list[Step] = [
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
+    Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
+         step_fault_tools),
     Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
     Step("s3", "start the embedded moto S3 if no bucket is configured, else resolve credentials", step_s3_target),
     Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
+    Step("fault_proxies", "faults.log, and Toxiproxy/mitmdump in front of S3 for litestream (faults off yet)",
+         step_fault_proxies),
     Step("run_dir", "create the run directory and write run.json (parameters, versions, S3 location)", step_run_dir),
     Step("populate", "create the database with litestream stopped (populate deletes and recreates it)", step_populate),
     Step("replicate", "write litestream.yml and start litestream replicate", step_replicate),
     Step("load", "start litestream-test load with the soak's parameters", step_load),
     Step("monitor", "one measurement per --interval until the duration ends; a crash ends the run", step_monitor),
     Step("stop_load", "stop the load generator and count the rows it wrote", step_stop_load),
+    Step("faults_off", "stop injecting, restart litestream if a kill left it down, proxies forward cleanly",
+         step_faults_off),
     Step("catch_up", "wait (bounded) until the replica's newest L0 holds the local TXID", step_catch_up),
     Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync before any kill", step_stop_litestream),
     Step("restore", "litestream restore from the replica into restored.db", step_restore),
@@ -444,16 +499,21 @@ def banner(run: SoakRun) -> None:
         f"{format_duration(s.snapshot_retention_s)}; levels {', '.join(format_duration(v) for v in s.levels_s)}; "
         f"checkpoint every {format_duration(s.checkpoint_interval_s)}"
     )
+    c.print(f"  faults    {describe_plan(run.faults.plan) if run.faults else 'none'}")
 
 
 def stop_everything(run: SoakRun) -> None:
-    """Stop every child (whole process groups), litestream with its shutdown-sync grace, then moto."""
+    """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, moto."""
+    if run.faults is not None:
+        run.faults.halt()  # first: it must not restart litestream once the children are stopped
     for child in run.children():
         if child.alive():
             grace = LITESTREAM_STOP_GRACE_S if child is run.litestream else 15.0
             child.stop(grace_s=grace)
         elif child.proc is not None:
             child.stop(grace_s=0)  # reap, and sweep any leftover group members
+    if run.faults is not None:
+        run.faults.stop()  # after litestream, whose shutdown sync may still go through the proxies
     if run.s3_server is not None:
         run.s3_server.stop()
 
@@ -485,6 +545,13 @@ def _record_crash(run: SoakRun, child: Child) -> None:
     run.result.check("no_crash", False, f"{child.name} {_exit_text(code)} during {run.result.phase}", code)
 
 
+def _no_crash_detail(run: SoakRun) -> str:
+    kills = run.faults.kill_count if run.faults else 0
+    if not kills:
+        return "litestream and the load ran to the end"
+    return f"litestream and the load ran to the end; litestream's {kills} deliberate SIGKILL(s) were restarted"
+
+
 def run_soak(run: SoakRun, steps: list[Step] | None = None) -> int:
     """Run the steps in order; return the exit code (0 pass, 1 fail, 130/143 interrupted)."""
     banner(run)
@@ -497,7 +564,7 @@ def run_soak(run: SoakRun, steps: list[Step] | None = None) -> int:
                     run.console.print(f"[bold]{step.name}[/bold]: {step.purpose}")
                     step.run(run)
                     if step.name == "monitor":
-                        run.result.check("no_crash", True, "litestream and the load ran to the end", 0)
+                        run.result.check("no_crash", True, _no_crash_detail(run), 0)
                 code = 0 if run.result.status == "pass" else 1
             except ChildCrashed as crash:
                 _record_crash(run, crash.child)

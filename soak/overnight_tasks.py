@@ -8,6 +8,8 @@ from rich.console import Console
 
 from common.errors import fail_cleanly
 from common.settings import config_value
+from soak.fault_schedule import parse_fault_options
+from soak.fault_wiring import SoakFaults, check_target
 from soak.overnight import SoakRun, run_soak
 from soak.params import parse_params
 from soak.rundir import RunDir
@@ -29,10 +31,18 @@ HELP = {
     "src": "Litestream checkout to build the binaries from with `invoke build`",
     "bin": "directory holding existing litestream and litestream-test binaries (default ./bin)",
     "test_dir": "run directory, new or empty (default <system temp>/litestream-overnight-s3-<UTC yyyymmdd-HHMMSS>)",
+    "kill_every": "SIGKILL litestream about every DURATION (jittered ±25%), e.g. 3m; the load keeps writing",
+    "restart_after": "with --kill-every: how long litestream stays dead before its restart (default 5s)",
+    "s3_latency": "delay every S3 answer to litestream by MS milliseconds (Toxiproxy latency)",
+    "s3_reset_rate": "reset a fraction P (0..1) of litestream's TCP connections to S3 (Toxiproxy reset_peer)",
+    "s3_outage": "S3 unreachable for litestream from START for LENGTH after the load starts, e.g. 20m+2m; repeatable",
+    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
+    "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
+    "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
 }
 
 
-@task(help=HELP, auto_shortflags=False)
+@task(help=HELP, auto_shortflags=False, iterable=["s3_outage"])
 @fail_cleanly
 def overnight(  # type: ignore[no-untyped-def]
     c,
@@ -52,6 +62,14 @@ def overnight(  # type: ignore[no-untyped-def]
     src=None,
     bin=None,  # the flag is --bin
     test_dir=None,
+    kill_every=None,
+    restart_after=None,
+    s3_latency=None,
+    s3_reset_rate=None,
+    s3_outage=None,
+    s3_error_rate=None,
+    chaos=False,
+    fault_seed=None,
 ):
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
     params = parse_params(
@@ -72,8 +90,25 @@ def overnight(  # type: ignore[no-untyped-def]
         bin_dir=bin,
         src_dir=src,
     )
-    code = run_soak(
-        SoakRun(params=params, dirs=RunDir(params.test_dir), console=Console(highlight=False, soft_wrap=True))
+    # Validated here, before anything starts: a bad fault option costs nothing but one line.
+    plan = parse_fault_options(
+        params.duration_s,
+        kill_every=kill_every,
+        restart_after=restart_after,
+        s3_latency=s3_latency,
+        s3_reset_rate=s3_reset_rate,
+        s3_outage=list(s3_outage or []),
+        s3_error_rate=s3_error_rate,
+        chaos=bool(chaos),
+        fault_seed=fault_seed,
     )
+    check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
+    run = SoakRun(
+        params=params,
+        dirs=RunDir(params.test_dir),
+        console=Console(highlight=False, soft_wrap=True),
+        faults=SoakFaults(plan) if plan else None,
+    )
+    code = run_soak(run)
     if code:
         raise Exit(code=code)

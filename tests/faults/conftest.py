@@ -16,8 +16,9 @@ import pytest
 import requests
 from botocore.config import Config
 
-from soak.fault_tools import HelperProcess, free_port, tools_cache_dir
+from soak.fault_tools import HelperProcess, tools_cache_dir
 from soak.http_faults import ensure_mitmdump
+from soak.processes import free_port
 from soak.toxiproxy import ensure_toxiproxy
 
 FAKE_KEY = "fake-key-TESTONLY"

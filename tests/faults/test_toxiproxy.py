@@ -14,7 +14,7 @@ import pytest
 from botocore.exceptions import BotoCoreError, ClientError
 
 from common.errors import UserError
-from soak.fault_tools import free_port
+from soak.processes import free_port
 from soak.toxiproxy import Toxiproxy
 
 
