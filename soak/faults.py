@@ -79,7 +79,10 @@ def pair_events(events: list[dict[str, Any]], *, run_end: float | None) -> tuple
             found = open_.pop(("kill" if kind == "restart" else kind, n), None)
             if found is not None:
                 found.end, found.closed = t, True
-                found.detail.update(detail)
+                label = "restart" if kind == "restart" else "end"
+                for key, value in detail.items():  # the kill's pid stays; the restart's is restart_pid
+                    if found.detail.setdefault(key, value) != value:
+                        found.detail[f"{label}_{key}"] = value
             else:
                 faults.append(Fault(kind, t, t, dict(detail), True))
         elif (found := open_.get((kind, n))) is not None:

@@ -48,6 +48,7 @@ def test_each_kill_is_paired_with_its_restart_and_recovers(tmp_path: Path) -> No
     assert len(kills) == 3 and all(k["closed"] for k in kills)
     assert all(0 < k["recovery_s"] < 10 for k in kills)
     assert all(3 < k["duration_s"] < 8 for k in kills), "restart ~5 s after each SIGKILL"
+    assert all(k["detail"]["pid"] != k["detail"]["restart_pid"] for k in kills), "the killed pid is kept"
     assert section["max_recovery_s"] == max(k["recovery_s"] for k in kills)
     assert criteria["critical_errors"]["status"] == "pass"
 

@@ -47,7 +47,7 @@ def test_chaos_preset_is_a_mix_scaled_to_the_duration() -> None:
     assert p.chaos and p.kill is not None
     assert p.kill.every_s == 150 and p.kill.restart_after_s == 5 and len(p.kill.times_s) >= 3
     assert p.outages == (Outage(200, 30), Outage(400, 30))
-    assert (p.latency_ms, p.reset_rate, p.error_rate) == (100, 0.02, 0.02)
+    assert (p.latency_ms, p.reset_rate, p.error_rate) == (100, 0.0, 0.02), "resets only on request"
     short = plan(180, chaos=True, fault_seed=1)
     assert short.kill is not None and short.kill.every_s == 45
     assert all(o.end_s < 180 for o in short.outages)
@@ -56,6 +56,7 @@ def test_chaos_preset_is_a_mix_scaled_to_the_duration() -> None:
 def test_an_explicit_flag_wins_over_the_chaos_preset() -> None:
     p = plan(chaos=True, s3_latency=0, s3_outage=["1m+10s"], fault_seed=1)
     assert p.latency_ms == 0 and p.outages == (Outage(60, 10),) and p.error_rate == 0.02
+    assert plan(chaos=True, s3_reset_rate="0.01", fault_seed=1).reset_rate == 0.01
 
 
 def test_plan_round_trips_through_run_json() -> None:
