@@ -2,7 +2,7 @@
 
 Times given to ``tick`` count from the start of the load, like the plan's. The soak drives both tickers
 through one ``FaultDriver`` thread (sub-second resolution, independent of the monitor's tick) and drains
-``FaultEventLog`` once per monitor tick for metrics.jsonl. The wiring is in docs/readme-faults.md.
+``FaultEventLog`` once per monitor tick for metrics.jsonl. The wiring is in the README, "Soak under faults".
 """
 
 from __future__ import annotations

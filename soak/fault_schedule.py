@@ -70,7 +70,7 @@ class FaultPlan:
         return self.needs_toxiproxy or self.needs_http_proxy or self.kill is not None
 
     def to_json(self) -> dict[str, Any]:
-        """The value of run.json's ``faults`` key (shape documented in docs/readme-faults.md)."""
+        """The value of run.json's ``faults`` key (shape documented in the README, "Soak under faults")."""
         data = asdict(self)
         data["outages"] = [asdict(o) | {"end_s": o.end_s} for o in self.outages]
         if self.kill is not None:

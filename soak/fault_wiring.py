@@ -1,6 +1,6 @@
 """The fault layer as ``soak.overnight`` drives it: one object from the flags to the last cleanup.
 
-The soak calls, in this order (docs/readme-faults.md, "Wiring guide"): ``install`` before anything starts,
+The soak calls, in this order (README, "Soak under faults"): ``install`` before anything starts,
 ``start_proxies`` before populate/replicate (litestream.yml then points at the proxied endpoint), ``begin`` when
 the load starts, ``tick`` on each monitor tick, ``remove`` after the load stops and before catch-up/restore,
 and ``stop`` in the cleanup path, whatever happened.

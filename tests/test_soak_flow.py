@@ -16,7 +16,7 @@ from tests.test_soak_params import params
 
 
 def test_steps_run_in_the_issues_order() -> None:
-    # The fault steps do nothing without fault options (docs/readme-faults.md, "Wiring guide").
+    # The fault steps do nothing without fault options (README, "Soak under faults").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate", "replicate",
         "load", "monitor", "stop_load", "faults_off", "catch_up", "stop_litestream", "restore", "verify",

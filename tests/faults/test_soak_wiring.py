@@ -2,7 +2,7 @@
 
 The stand-in litestream does not talk to S3, so these tests check the wiring (flags → plan → proxies in front of
 S3 → kills and restarts → events in faults.log and metrics.jsonl → cleanup), not what Litestream does under the
-faults; tests/faults/test_litestream_faults.py and the real soak runs in docs/readme-faults.md do that.
+faults; tests/faults/test_litestream_faults.py and the real soak runs in the README, "Soak under faults" do that.
 """
 
 from __future__ import annotations
