@@ -1,7 +1,9 @@
 """Time-series charts of a run as inline PNGs (matplotlib, Agg backend, no display needed).
 
-Every chart shows error times as red ticks and fault windows as shaded spans, so cause and effect
-line up across charts. A chart without data still renders, saying what is missing.
+Every chart shows error times as red ticks and fault windows as shaded spans (kills and outages full
+height; faults that last the whole load, such as latency, as a thin strip at the bottom so they do not
+hide the others), so cause and effect line up across charts. A chart without data still renders,
+saying what is missing.
 """
 
 from __future__ import annotations
@@ -15,6 +17,15 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 
+from soak.faults import WHOLE_RUN_EXPLAINS
+
+FAULT_COLORS = {
+    "kill": "tab:purple",
+    "outage": "tab:orange",
+    "latency": "tab:gray",
+    "reset": "tab:brown",
+    "http_error": "tab:pink",
+}
 Points = list[tuple[float, float]]
 MIB = 1024 * 1024
 
@@ -39,9 +50,10 @@ def _decorate(ax: Any, charts: dict[str, Any], t0: float) -> None:
     first, last = _span(charts)
     ax.set_xlim((first - t0) / 60, max((last - t0) / 60, 1.0))
     for start, end, kind in charts.get("faults") or []:
-        ax.axvspan(
-            (start - t0) / 60, max(end, start + 1) / 60 - t0 / 60, color="orange", alpha=0.25, label=f"fault: {kind}"
-        )
+        strip = {"ymax": 0.04, "alpha": 0.5} if kind in WHOLE_RUN_EXPLAINS else {"alpha": 0.25}
+        color = FAULT_COLORS.get(kind, "tab:gray")
+        left, right = (start - t0) / 60, max(end, start + 1) / 60 - t0 / 60
+        ax.axvspan(left, right, color=color, label=f"fault: {kind}", **strip)
     errors = charts.get("errors") or []
     for i, t in enumerate(errors):
         ax.axvline((t - t0) / 60, color="red", alpha=0.5, linewidth=0.8, label="ERROR line" if i == 0 else None)
