@@ -13,10 +13,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import UserError
+from common.steps import Step, run_steps
 from release.gobuild import go_build, version_output
 from release.gotoolchain import check_c_compiler
 from release.source_steps import CHECK_GO, OPEN_CHECKOUT, SourceJob
-from release.steps import Step, run_steps
 
 EXE = ".exe" if sys.platform == "win32" else ""
 LITESTREAM = "litestream" + EXE

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from common.errors import UserError
+from common.steps import Step, run_steps
 from common.versions import ReleaseVersion, parse_version
 from release.archives import missing_extra_files, release_members, write_archive
 from release.checksums import CHECKSUMS_NAME, write_checksums
@@ -23,7 +24,6 @@ from release.gobuild import go_build, version_output
 from release.gotoolchain import build_settings, find_go, go_env
 from release.matrix import TARGETS, Target
 from release.source_steps import CHECK_GO, OPEN_CHECKOUT, SourceJob
-from release.steps import Step, run_steps
 
 T = TypeVar("T")
 R = TypeVar("R")

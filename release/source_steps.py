@@ -5,9 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from common.steps import Step
 from release.gosrc import Checkout, open_checkout
 from release.gotoolchain import check_go
-from release.steps import Step
 
 
 @dataclass

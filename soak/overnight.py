@@ -26,6 +26,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, Ti
 from rich.table import Column
 
 from common.errors import UserError
+from common.steps import Step
 from common.units import format_duration
 from soak.binaries import Binaries, build_binaries, find_binaries
 from soak.config import LitestreamConfig, Schedule
@@ -98,13 +99,6 @@ class SoakRun:
     def note(self, text: str) -> None:
         self.notes.append(text)
         self.console.print(f"  note: {text}")
-
-
-@dataclass(frozen=True)
-class Step:
-    name: str
-    purpose: str
-    run: Callable[[SoakRun], None]
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -401,7 +395,7 @@ def step_verify(run: SoakRun) -> None:
 
 
 # fmt: off
-STEPS: list[Step] = [
+STEPS: list[Step[SoakRun]] = [
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
@@ -552,7 +546,7 @@ def _no_crash_detail(run: SoakRun) -> str:
     return f"litestream and the load ran to the end; litestream's {kills} deliberate SIGKILL(s) were restarted"
 
 
-def run_soak(run: SoakRun, steps: list[Step] | None = None) -> int:
+def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
     """Run the steps in order; return the exit code (0 pass, 1 fail, 130/143 interrupted)."""
     banner(run)
     code = 1

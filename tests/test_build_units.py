@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from common.errors import UserError
+from common.steps import Step, run_steps
 from release.checksums import format_checksums, parse_checksums
 from release.gotoolchain import _DIRECTIVE, _GO_VERSION, version_key
 from release.matrix import TARGETS, archive_names
 from release.release_build import parse_jobs, run_parallel
-from release.steps import Step, run_steps
 
 HEX_A, HEX_B = "a" * 64, "0123456789abcdef" * 4
 

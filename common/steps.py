@@ -1,4 +1,4 @@
-"""A job as an ordered list of named steps, each with a one-line purpose (GoReleaser's pipes)."""
+"""A job as an ordered list of named steps, each with a one-line purpose (GoReleaser's pipes): builds, the soak."""
 
 from __future__ import annotations
 
