@@ -6,9 +6,10 @@ import json
 import re
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
+
+from tests import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 LOGS = ROOT / "tests" / "fixtures" / "logs"
@@ -64,6 +65,4 @@ def old_bash_rundir(tmp: Path) -> Path:
 
 def run_invoke(*args: str) -> subprocess.CompletedProcess[str]:
     """The real CLI: ``invoke soak.analyze ...`` from the repository root."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args], cwd=ROOT, capture_output=True, text=True, timeout=120
-    )
+    return cli.run_invoke(*args, timeout=120)

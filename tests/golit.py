@@ -5,8 +5,9 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
-import sys
 from pathlib import Path
+
+from tests import cli
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "golit"
@@ -72,25 +73,5 @@ def clean_env(**overrides: str) -> dict[str, str]:
 
 
 def run_invoke(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    """The real invoke CLI, run from the project root, as a maintainer would."""
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=ROOT,
-        env=env if env is not None else clean_env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-
-
-def assert_one_error_line(proc: subprocess.CompletedProcess[str], *fragments: str) -> str:
-    """Non-zero exit, stderr exactly one ``error:`` line holding every fragment, no traceback."""
-    assert proc.returncode != 0, proc.stdout + proc.stderr
-    assert "Traceback" not in proc.stderr + proc.stdout
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1, proc.stderr
-    assert lines[0].startswith("error: "), lines[0]
-    for fragment in fragments:
-        assert fragment in lines[0], (fragment, lines[0])
-    return lines[0]
+    """The real invoke CLI with ``env`` as the whole environment (default: without Go/CC overrides)."""
+    return cli.run_invoke(*args, base=env if env is not None else clean_env())

@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from soak.processes import Child, free_port
+from tests.cli import run_invoke
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDINS = ROOT / "tests" / "fixtures" / "soak_standins"
@@ -55,25 +56,5 @@ def clean_environ() -> dict[str, str]:
 
 
 def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """``invoke soak.overnight ...`` as a maintainer types it."""
-    full_env = {**clean_environ(), **FAKE_CREDS, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", "soak.overnight", *args],
-        cwd=ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-    )
-
-
-def assert_one_error_line(done: subprocess.CompletedProcess[str], *needles: str) -> str:
-    """Non-zero exit, exactly one ``error:`` line naming the problem, and no traceback."""
-    assert done.returncode != 0, done.stdout + done.stderr
-    assert "Traceback" not in done.stderr + done.stdout
-    errors = [line for line in done.stderr.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1, done.stderr
-    for needle in needles:
-        assert needle in errors[0], errors[0]
-    return errors[0]
+    """``invoke soak.overnight ...`` as a maintainer types it, on the loopback moto's fake credentials."""
+    return run_invoke("soak.overnight", *args, base=clean_environ(), env={**FAKE_CREDS, **(env or {})}, timeout=timeout)

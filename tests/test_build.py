@@ -13,16 +13,8 @@ from common.errors import UserError
 from release.dev_build import run_dev_build
 from release.gosrc import open_checkout
 from release.gotoolchain import build_settings, check_c_compiler
-from tests.golit import (
-    TAG,
-    assert_one_error_line,
-    break_go_file,
-    clean_env,
-    git,
-    make_checkout,
-    run_invoke,
-    tools_dir,
-)
+from tests.cli import assert_one_error_line
+from tests.golit import TAG, break_go_file, clean_env, git, make_checkout, run_invoke, tools_dir
 
 
 def version_lines(binary: Path) -> list[str]:

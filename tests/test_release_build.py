@@ -22,16 +22,8 @@ from common.versions import parse_version
 from release.gotoolchain import build_settings
 from release.matrix import TARGETS
 from release.release_build import ReleaseBuild, run_release_build
-from tests.golit import (
-    COMMIT_TIME,
-    FIXTURE,
-    TAG,
-    assert_one_error_line,
-    break_go_file,
-    git,
-    make_checkout,
-    run_invoke,
-)
+from tests.cli import assert_one_error_line
+from tests.golit import COMMIT_TIME, FIXTURE, TAG, break_go_file, git, make_checkout, run_invoke
 
 PUBLISHED_NAMES = [
     "litestream-0.5.16-darwin-arm64.tar.gz",

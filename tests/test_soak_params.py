@@ -10,7 +10,8 @@ import pytest
 
 from common.errors import UserError
 from soak.params import bytes_per_row, estimate_disk, parse_params, writes_per_second
-from tests.soak_support import STANDINS, assert_one_error_line, invoke_cli
+from tests.cli import assert_one_error_line
+from tests.soak_support import STANDINS, invoke_cli
 
 DEFAULTS: dict[str, Any] = dict(
     duration="8h",

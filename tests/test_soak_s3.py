@@ -20,7 +20,8 @@ from soak.s3target import (
     preflight,
     resolve_credentials,
 )
-from tests.soak_support import FAKE_CREDS, STANDINS, Moto, assert_one_error_line, invoke_cli, moto
+from tests.cli import assert_one_error_line
+from tests.soak_support import FAKE_CREDS, STANDINS, Moto, invoke_cli, moto
 
 __all__ = ["moto"]
 

@@ -18,7 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.soak_support import STANDINS, assert_one_error_line, invoke_cli
+from tests.cli import assert_one_error_line
+from tests.soak_support import STANDINS, invoke_cli
 from tests.test_soak_lifecycle import descendants, leftovers, result_of, start_soak, wait_for_phase
 
 pytestmark = pytest.mark.timeout(120)

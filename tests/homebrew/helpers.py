@@ -7,7 +7,6 @@ import http.server
 import os
 import socket
 import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -159,27 +158,3 @@ def git_http_server(project_root: Path, password: str) -> Iterator[tuple[str, Gi
     finally:
         server.shutdown()
         server.server_close()
-
-
-def run_invoke(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
-    """The real ``invoke`` CLI, run from the project root like a maintainer would."""
-    full_env = {**os.environ, **(env or {})}
-    return subprocess.run(
-        [sys.executable, "-m", "invoke", *args],
-        cwd=PROJECT_ROOT,
-        env=full_env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
-def assert_one_error_line(result: subprocess.CompletedProcess[str], *fragments: str) -> str:
-    """A failed task: non-zero exit, exactly one ``error:`` line on stderr, no traceback."""
-    assert result.returncode != 0, result.stdout
-    assert "Traceback" not in result.stderr + result.stdout
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
-    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
-    for fragment in fragments:
-        assert fragment in lines[0], lines[0]
-    return lines[0]

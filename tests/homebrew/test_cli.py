@@ -7,17 +7,8 @@ import subprocess
 from pathlib import Path
 
 from common.settings import PROJECT_ROOT
-from tests.homebrew.helpers import (
-    CHECKSUMS,
-    OLDER,
-    assert_one_error_line,
-    commit_count,
-    file_server,
-    free_port,
-    make_tap,
-    refs,
-    run_invoke,
-)
+from tests.cli import assert_one_error_line, run_invoke
+from tests.homebrew.helpers import CHECKSUMS, OLDER, commit_count, file_server, free_port, make_tap, refs
 
 FULL = CHECKSUMS.read_text()
 

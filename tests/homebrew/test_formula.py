@@ -14,7 +14,8 @@ from common.settings import PROJECT_ROOT
 from common.versions import parse_version
 from release.checksums_source import pick_archives, read_checksums
 from release.formula import render_formula
-from tests.homebrew.helpers import CHECKSUMS, GOLDEN, PUBLISHED, run_invoke
+from tests.cli import run_invoke
+from tests.homebrew.helpers import CHECKSUMS, GOLDEN, PUBLISHED
 
 URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
 RUBOCOP_CONFIG = PROJECT_ROOT / ".rubocop.yml"

@@ -12,17 +12,8 @@ from common.errors import UserError
 from release.git_auth import TOKEN_ENV, git_auth
 from release.homebrew_jobs import FormulaInputs, tap_job
 from release.tap import TapTarget
-from tests.homebrew.helpers import (
-    CHECKSUMS,
-    FAKE_TOKEN,
-    GOLDEN,
-    OLDER,
-    commit_count,
-    git_http_server,
-    make_tap,
-    run_invoke,
-    show,
-)
+from tests.cli import run_invoke
+from tests.homebrew.helpers import CHECKSUMS, FAKE_TOKEN, GOLDEN, OLDER, commit_count, git_http_server, make_tap, show
 
 INPUTS = FormulaInputs(
     "v0.5.16", str(CHECKSUMS), "https://github.com/benbjohnson/litestream/releases/download", Path("x")
