@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -9,28 +10,20 @@ from typing import Any
 import pytest
 
 from common.errors import UserError
+from soak.overnight_tasks import overnight
 from soak.params import bytes_per_row, estimate_disk, parse_params, writes_per_second
 from tests.cli import assert_one_error_line
 from tests.soak_support import STANDINS, invoke_cli
 
-DEFAULTS: dict[str, Any] = dict(
-    duration="8h",
-    initial_size="100MB",
-    write_rate="100",
-    pattern="wave",
-    payload_size="4096",
-    workers="8",
-    read_ratio="0.3",
-    interval="60s",
-    replica="s3",
-    bucket=None,
-    region=None,
-    endpoint=None,
-    prefix=None,
-    test_dir=None,
-    bin_dir=None,
-    src_dir=None,
-)
+# The task's own defaults, as it hands them to parse_params (--bin/--src arrive as bin_dir/src_dir), so
+# test_defaults_are_the_seeds checks what `invoke soak.overnight` really defaults to.
+_RENAMED = {"bin": "bin_dir", "src": "src_dir"}
+_PARSED = inspect.signature(parse_params).parameters
+DEFAULTS: dict[str, Any] = {
+    _RENAMED.get(name, name): param.default
+    for name, param in inspect.signature(overnight.body).parameters.items()
+    if _RENAMED.get(name, name) in _PARSED
+}
 
 
 @pytest.fixture(autouse=True)
