@@ -51,7 +51,7 @@ def _quiet_libraries() -> None:
 def _gate(session: nox.Session, name: str) -> None:
     _quiet_libraries()
     from common.errors import UserError
-    from release import gate_steps
+    from release.gate import gates as gate_steps
 
     try:
         record = gate_steps.run(name, list(session.posargs))
@@ -104,7 +104,7 @@ def release_gate(session: nox.Session) -> None:
     """All gates in order, then one verdict: gate-report.json and gate-report.md in --out (gate-evidence/)."""
     _quiet_libraries()
     from common.errors import UserError
-    from release import gate_steps
+    from release.gate import gates as gate_steps
 
     try:
         ledger = gate_steps.finish(list(session.posargs))

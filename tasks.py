@@ -2,8 +2,10 @@
 
 from invoke.collection import Collection
 
-from release import build_tasks, homebrew_tasks
-from soak import analyze_tasks, overnight_tasks
+from release.build import tasks as build_tasks
+from release.homebrew import tasks as homebrew_tasks
+from soak.analyze import tasks as analyze_tasks
+from soak.run import tasks as overnight_tasks
 
 ns = Collection()
 ns.add_task(build_tasks.build)

@@ -26,10 +26,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.errors import UserError
 from common.versions import ReleaseVersion, parse_version
-from release.gobuild import go_build
-from release.gosrc import open_checkout
-from release.matrix import TARGETS
-from release.release_build import parse_jobs, release_ldflags, run_release_build
+from release.build.checkout import open_checkout
+from release.build.gobuild import go_build
+from release.build.matrix import TARGETS
+from release.build.release_build import parse_jobs, release_ldflags, run_release_build
 
 
 def release_build_once(src: Path, out: Path, version: ReleaseVersion, jobs: int) -> dict[str, float]:

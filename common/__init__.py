@@ -1,1 +1,2 @@
-"""Pieces every task shares: one way to fail, one way to read settings and units."""
+"""What every task uses: one way to fail, settings and their precedence, the step runner, units, versions,
+child processes, pinned tools, the terminal."""

@@ -6,9 +6,20 @@ import os
 from pathlib import Path
 from typing import Any
 
+from invoke.config import Config
+from invoke.context import Context
+
 from common.errors import UserError
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def project_context() -> Context:
+    """An Invoke context with this project's invoke.yaml and INVOKE_* env vars, as ``invoke`` itself would load."""
+    config = Config(project_location=PROJECT_ROOT)
+    config.load_project()
+    config.load_shell_env()
+    return Context(config=config)
 
 
 def config_value(ctx: Any, dotted: str, default: Any = None) -> Any:

@@ -1,1 +1,2 @@
-"""Go builds, release archives, checksums, the Homebrew formula and the tap."""
+"""Release jobs: build/ (Go builds, release archives, checksums), homebrew/ (formula and tap), gate/ (the
+pre-tag pipeline that runs everything in order)."""

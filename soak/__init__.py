@@ -1,1 +1,2 @@
-"""The S3 overnight soak: run it, watch it, restore it, verify it, analyze it."""
+"""The S3 overnight soak: run/ runs one, faults/ breaks it on purpose, logs/ reads what Litestream prints,
+analyze/ judges a finished run directory. rundir.py describes the run directory they share."""

@@ -1,0 +1,69 @@
+"""One ``go build`` (the output file appears only when it succeeded), and asking a built binary its version."""
+
+from __future__ import annotations
+
+import subprocess
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+
+from common.errors import UserError
+from release.build.toolchain import find_go, go_env
+
+TAIL_LINES = 8
+
+
+def output_tail(text: str, lines: int = TAIL_LINES) -> str:
+    """The last non-blank lines of a command's output, joined so the error stays one line."""
+    kept = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
+    return " | ".join(kept) or "no output"
+
+
+def go_build(
+    src: Path,
+    package: str,
+    output: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    ldflags: str = "",
+    trimpath: bool = False,
+    label: str = "",
+    on_failure: str = "",
+) -> None:
+    """Run ``go build`` of ``package`` in ``src`` into ``output``.
+
+    Go writes into a scratch directory beside ``output``; the binary replaces ``output`` only on success, so a failed
+    build leaves whatever was at ``output`` untouched. ``env`` adds to the environment (GOOS,
+    CGO_ENABLED, ...); GOCACHE is left alone so parallel builds share Go's build cache. On failure the
+    UserError carries the last lines of go's output, then ``on_failure`` (e.g. what was kept).
+    """
+    output.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", dir=output.parent) as scratch:
+        tmp = Path(scratch) / output.name
+        cmd = [find_go(), "build", "-o", str(tmp)]
+        if trimpath:
+            cmd.append("-trimpath")
+        if ldflags:
+            cmd += ["-ldflags", ldflags]
+        cmd.append(package)
+        proc = subprocess.run(
+            cmd, cwd=src, env=go_env(env), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, check=False
+        )
+        if proc.returncode != 0 or not tmp.is_file():
+            what = f"go build {package}" + (f" ({label})" if label else "")
+            suffix = f"; {on_failure}" if on_failure else ""
+            raise UserError(f"{what} failed: {output_tail(proc.stdout)}{suffix}")
+        tmp.replace(output)
+
+
+def version_output(binary: Path, *, kept: str) -> list[str]:
+    """The lines ``<binary> version`` prints; a crash or non-zero exit is a UserError."""
+    try:
+        proc = subprocess.run([str(binary), "version"], capture_output=True, text=True, timeout=60, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UserError(f"could not run `{binary.name} version`: {exc}; {kept}") from None
+    if proc.returncode != 0:
+        raise UserError(
+            f"`{binary.name} version` exited {proc.returncode}: {output_tail(proc.stderr + proc.stdout)}; {kept}"
+        )
+    return [line.strip() for line in proc.stdout.splitlines()]

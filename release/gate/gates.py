@@ -1,0 +1,276 @@
+"""What each gate does, in gate order. Each body calls the real tasks (``python -m invoke ...``) and judges their
+JSON evidence, never their text. Evidence lands in ``<out>/<gate>/``, which the gate empties before it runs.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from common.errors import UserError
+from common.settings import PROJECT_ROOT
+from release.build import checkout as gosrc
+from release.build.checksums import CHECKSUMS_NAME, parse_checksums, sha256_file
+from release.build.matrix import TARGETS
+from release.gate import preflight as checks
+from release.gate.go_test import run_go_test
+from release.gate.ledger import GATE_ORDER, GateBody, GateOptions, GateRecord, Ledger, Outcome, finish_gate, run_gate
+
+BINARIES = ("litestream", "litestream-test")
+
+
+def head_commit(src: Path) -> str | None:
+    """The Litestream commit the evidence belongs to; None when --src is not a checkout (preflight says why)."""
+    try:
+        return str(gosrc.open_checkout(src).head_sha)
+    except UserError:
+        return None
+
+
+def evidence_dir(options: GateOptions, gate: str) -> Path:
+    """A fresh ``<out>/<gate>/``: stale evidence from an earlier run must never be judged as this run's."""
+    path = options.out / gate
+    shutil.rmtree(path, ignore_errors=True)
+    path.mkdir(parents=True)
+    return path
+
+
+def run_invoke(args: list[str], log_path: Path) -> int:
+    """Run a task through the real Invoke CLI in the project root, echoing its output and keeping a log."""
+    command = [sys.executable, "-m", "invoke", *args]
+    print(f"$ invoke {' '.join(args)}", flush=True)
+    with log_path.open("a") as log:
+        proc = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1
+        )
+        assert proc.stdout is not None
+        try:
+            for line in proc.stdout:
+                sys.stdout.write(line)
+                log.write(line)
+            return proc.wait()
+        except KeyboardInterrupt:
+            proc.wait()  # the task got the same SIGINT from the terminal and cleans up itself
+            raise
+
+
+def read_json(path: Path) -> dict[str, Any] | None:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+# --- preflight -------------------------------------------------------------------------------------------------
+
+
+def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
+    """Cheap checks first: clean checkout, version tag, toolchains, S3, tap token, single tap writer."""
+    out = evidence_dir(options, "preflight")
+    report = checks.run_preflight(options.src, options.version, publish=options.publish)
+    checks.print_status(report)
+    path = checks.write_report(report, out)
+    if report.facts.get("head_sha"):
+        ledger.commit = report.facts["head_sha"]
+    failed = [f"{c.name}: {c.detail}" for c in report.checks if c.status == "fail"]
+    facts = {"tagged_at_head": bool(report.facts.get("tagged_at_head"))}
+    return Outcome("fail" if failed else "pass", report.key_figure(), path, "; ".join(failed) or None, facts)
+
+
+# --- go_test ---------------------------------------------------------------------------------------------------
+
+
+def go_test(options: GateOptions, ledger: Ledger) -> Outcome:
+    """Litestream's own ``go test -race ./...`` with cgo on and no AWS_* in its environment."""
+    out = evidence_dir(options, "go_test")
+    summary = run_go_test(options.src, out, skip_regex=options.go_test_skip)
+    status = "pass" if summary.passed else "fail"
+    return Outcome(status, summary.key_figure(), out / "summary.json", summary.reason())
+
+
+# --- build -----------------------------------------------------------------------------------------------------
+
+
+def _tagged_at_head(options: GateOptions, ledger: Ledger) -> bool:
+    if "tagged_at_head" in ledger.facts:
+        return bool(ledger.facts["tagged_at_head"])
+    # preflight was skipped: ask the checkout directly
+    return options.version.tag in gosrc.open_checkout(options.src).tags_at_head()
+
+
+def verify_checksums(dist: Path) -> tuple[int, list[str]]:
+    """Archives listed in dist/checksums.txt, and the problems found re-hashing them."""
+    checksums = dist / CHECKSUMS_NAME
+    if not checksums.is_file():
+        return 0, [f"{checksums} was not written"]
+    digests = parse_checksums(checksums.read_text(), source=str(checksums))
+    problems = []
+    for name, digest in digests.items():
+        archive = dist / name
+        if not archive.is_file():
+            problems.append(f"{name} is listed but missing")
+        elif sha256_file(archive) != digest:
+            problems.append(f"{name} does not match its checksum")
+    return len(digests), problems
+
+
+def build(options: GateOptions, ledger: Ledger) -> Outcome:
+    """``invoke build`` (dev binaries for the soak) and ``invoke release.build`` (the release matrix)."""
+    out = evidence_dir(options, "build")
+    bin_dir, dist = out / "bin", out / "dist"
+    log = out / "build.log"
+    if run_invoke(["build", "--src", str(options.src), "--out", str(bin_dir)], log) != 0:
+        return Outcome("fail", "", log, "invoke build failed; see build.log")
+    missing = [name for name in BINARIES if not (bin_dir / name).is_file()]
+    if missing:
+        return Outcome("fail", "", log, f"invoke build left no {', '.join(missing)} in {bin_dir}")
+    release = ["release.build", "--src", str(options.src), "--version", options.version.tag, "--dist", str(dist)]
+    mode = "release"
+    if not _tagged_at_head(options, ledger):
+        release.append("--snapshot")
+        mode = "snapshot"
+    if run_invoke(release, log) != 0:
+        return Outcome("fail", "", log, f"invoke release.build ({mode}) failed; see build.log")
+    count, problems = verify_checksums(dist)
+    if count != len(TARGETS):
+        problems.append(f"checksums.txt lists {count} archives; the release matrix has {len(TARGETS)}")
+    figure = f"2 binaries; {count} archives ({mode}), checksums " + ("verified" if not problems else "WRONG")
+    facts = {"bin_dir": str(bin_dir), "checksums": str(dist / CHECKSUMS_NAME)}
+    return Outcome("fail" if problems else "pass", figure, dist / CHECKSUMS_NAME, "; ".join(problems) or None, facts)
+
+
+# --- soak ------------------------------------------------------------------------------------------------------
+
+
+def evaluate_soak_run(run_dir: Path, commit: str | None) -> Outcome:
+    """Judge a soak run directory by its result.json (docs/rundir.md): status, checks, rows and digests."""
+    result = read_json(run_dir / "result.json")
+    if result is None:
+        return Outcome("fail", "", run_dir, f"no readable result.json in {run_dir}: the soak did not finish")
+    tables: dict[str, Any] = result.get("tables") or {}
+    rows = result.get("rows_written")
+    mismatched = [
+        name
+        for name, table in tables.items()
+        if not table.get("source_sha256") or table.get("source_sha256") != table.get("restored_sha256")
+    ]
+    short_rows = [name for name, table in tables.items() if table.get("source_rows") != table.get("restored_rows")]
+    digests = "no table digests" if not tables else ("digests MISMATCH" if mismatched else "restore digests match")
+    digests += f" ({len(tables)} table{'' if len(tables) == 1 else 's'})" if tables else ""
+    figure = f"{rows:,} rows written; {digests}" if isinstance(rows, int) else digests
+    problems = []
+    if result.get("status") != "pass":
+        problems.append(f"soak status {result.get('status')!r}: {result.get('reason') or 'no reason given'}")
+    failed_checks = [str(check.get("name")) for check in result.get("checks") or [] if not check.get("passed")]
+    if failed_checks:
+        problems.append(f"failed checks: {', '.join(failed_checks)}")
+    if not tables:
+        problems.append("result.json has no table digests to compare")
+    if mismatched:
+        problems.append(f"restored digest differs from source for {', '.join(mismatched)}")
+    if short_rows:
+        problems.append(f"restored row count differs for {', '.join(short_rows)}")
+    run = read_json(run_dir / "run.json") or {}
+    ran_on = run.get("litestream_commit")
+    if commit and ran_on and ran_on != commit:
+        problems.append(f"the soak ran Litestream {str(ran_on)[:12]}, not the checkout's {commit[:12]}")
+    return Outcome("fail" if problems else "pass", figure, run_dir / "result.json", "; ".join(problems) or None)
+
+
+def soak(options: GateOptions, ledger: Ledger) -> Outcome:
+    """``invoke soak.overnight`` for --soak-duration on the built binaries (or the checkout if build was skipped)."""
+    out = evidence_dir(options, "soak")
+    run_dir = out / "run"
+    bin_dir = ledger.facts.get("bin_dir")
+    source = ["--bin", str(bin_dir)] if bin_dir and Path(bin_dir).is_dir() else ["--src", str(options.src)]
+    args = ["soak.overnight", *source, "--duration", options.soak_duration, "--test-dir", str(run_dir)]
+    if options.chaos:
+        args.append("--chaos")
+    code = run_invoke(args, out / "soak.log")
+    outcome = evaluate_soak_run(run_dir, ledger.commit)
+    outcome.facts = {"run_dir": str(run_dir)}
+    if outcome.status == "pass" and code != 0:
+        outcome.status, outcome.reason = "fail", f"invoke soak.overnight exited {code} although result.json passed"
+    return outcome
+
+
+# --- analyze ---------------------------------------------------------------------------------------------------
+
+
+def evaluate_analysis(run_dir: Path) -> Outcome:
+    """Judge analysis.json (docs/rundir.md): the verdict, and which criteria failed."""
+    analysis = read_json(run_dir / "analysis.json")
+    if analysis is None:
+        return Outcome("fail", "", run_dir, f"no readable analysis.json in {run_dir}")
+    failed = [str(c.get("name")) for c in analysis.get("criteria") or [] if c.get("status") == "fail"]
+    headline = str(analysis.get("headline") or "")
+    if analysis.get("verdict") != "pass" or failed:
+        reason = f"failed criteria: {', '.join(failed)}" if failed else f"verdict {analysis.get('verdict')!r}"
+        return Outcome("fail", headline, run_dir / "analysis.json", reason)
+    return Outcome("pass", headline, run_dir / "analysis.json")
+
+
+def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
+    """``invoke soak.analyze`` on the soak's run directory; a failed criterion fails the gate."""
+    run_dir = ledger.facts.get("run_dir")
+    if ledger.gate("soak").status == "skipped" or not run_dir:
+        return Outcome("skipped", "", None, "no soak run to analyze (soak was skipped)")
+    # analysis.json is always written into the run dir; --output keeps the same JSON off the terminal.
+    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json", "--output", f"{run_dir}/analysis.json"]
+    code = run_invoke(args, Path(run_dir).parent / "analyze.log")
+    outcome = evaluate_analysis(Path(run_dir))
+    if code == 2:
+        outcome.status, outcome.reason = "fail", "soak.analyze could not read the run directory (exit 2)"
+    elif outcome.status == "pass" and code != 0:
+        outcome.status, outcome.reason = "fail", f"invoke soak.analyze exited {code} although analysis.json passed"
+    return outcome
+
+
+# --- formula ---------------------------------------------------------------------------------------------------
+
+
+def formula(options: GateOptions, ledger: Ledger) -> Outcome:
+    """``invoke release.formula`` from the build's checksums, ``ruby -c`` on it, ``invoke release.tap --dry-run``."""
+    checksums = ledger.facts.get("checksums")
+    if ledger.gate("build").status == "skipped" or not checksums:
+        return Outcome("skipped", "", None, "no checksums to render from (build was skipped)")
+    out = evidence_dir(options, "formula")
+    rendered, log = out / "litestream.rb", out / "formula.log"
+    version = options.version.tag
+    if run_invoke(["release.formula", "--version", version, "--checksums", checksums, "--output", str(rendered)], log):
+        return Outcome("fail", "", log, "invoke release.formula failed; see formula.log")
+    try:
+        syntax = subprocess.run(["ruby", "-c", str(rendered)], capture_output=True, text=True, check=False)
+    except FileNotFoundError:
+        return Outcome("fail", "", rendered, "ruby is not on PATH; install it (apt-get install ruby)")
+    if syntax.returncode != 0:
+        return Outcome("fail", "", rendered, f"ruby -c: {(syntax.stderr or syntax.stdout).strip()}")
+    if run_invoke(["release.tap", "--version", version, "--checksums", checksums, "--dry-run"], log):
+        return Outcome("fail", "ruby -c ok", log, "invoke release.tap --dry-run failed; see formula.log")
+    return Outcome("pass", "ruby -c ok; tap dry-run ok", rendered)
+
+
+BODIES: dict[str, GateBody] = {
+    "preflight": preflight,
+    "go_test": go_test,
+    "build": build,
+    "soak": soak,
+    "analyze": analyze,
+    "formula": formula,
+}
+assert tuple(BODIES) == GATE_ORDER
+
+
+def run(name: str, argv: list[str]) -> GateRecord:
+    """One gate session: parse the posargs, run the gate's body, record it in the ledger."""
+    return run_gate(name, argv, BODIES[name], head_commit)
+
+
+def finish(argv: list[str]) -> Ledger:
+    """The ``release_gate`` session: the verdict over the whole ledger."""
+    return finish_gate(argv, head_commit)

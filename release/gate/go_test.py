@@ -1,0 +1,155 @@
+"""Litestream's own ``go test -race ./...``, run in the checkout and summarised from ``go test -json`` events."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from common.errors import UserError
+from release.build.toolchain import go_env
+
+# -count=1 defeats the test cache: the gate's evidence must come from this run, not an earlier one.
+GO_TEST_ARGS = ["test", "-race", "-count=1", "-json", "-timeout", "30m"]
+# The S3 client's own unit tests build clients from the environment; AWS_CA_BUNDLE (set on some machines for the
+# engineer's own tooling) points them at a bundle they then fail to load. The suite must not see the engineer's AWS.
+_STRIPPED_ENV_PREFIXES = ("AWS_",)
+
+
+@dataclass
+class GoTestSummary:
+    """Per-package outcome of one ``go test -json`` run."""
+
+    packages: dict[str, str] = field(default_factory=dict)  # import path -> pass | fail | skip (no test files)
+    failed_tests: list[str] = field(default_factory=list)  # "pkg TestName"
+    tests: dict[str, int] = field(default_factory=lambda: {"pass": 0, "fail": 0, "skip": 0})  # incl. subtests
+    build_failures: list[str] = field(default_factory=list)  # import paths whose test binary did not build
+    exit_code: int | None = None
+    skip_regex: str | None = None
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for value in self.packages.values() if value == outcome)
+
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and self.count("fail") == 0 and self.count("pass") > 0
+
+    def key_figure(self) -> str:
+        text = f"{self.count('pass')} packages passed, {self.count('fail')} failed, {self.count('skip')} without tests"
+        text += f"; {self.tests['pass']} tests passed, {self.tests['skip']} skipped"
+        if self.skip_regex:
+            text += f"; -skip {self.skip_regex}"
+        return text
+
+    def reason(self) -> str | None:
+        if self.passed:
+            return None
+        failed = sorted(pkg for pkg, outcome in self.packages.items() if outcome == "fail")
+        if failed:
+            leaves = self.failing_leaves()
+            tests = f"; failing tests: {', '.join(leaves[:10])}" if leaves else ""
+            return f"failed packages: {', '.join(failed)}{tests}"
+        if not self.packages:
+            return f"go test reported no packages (exit {self.exit_code}); see go-test.stderr.log"
+        return f"go test exited {self.exit_code} without a failing package; see go-test.stderr.log"
+
+    def failing_leaves(self) -> list[str]:
+        """Failed tests minus parents that failed only because a subtest did (go reports both)."""
+        return [
+            test for test in self.failed_tests if not any(other.startswith(f"{test}/") for other in self.failed_tests)
+        ]
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "schema_version": 1,
+            "passed": self.passed,
+            "exit_code": self.exit_code,
+            "skip_regex": self.skip_regex,
+            "counts": {outcome: self.count(outcome) for outcome in ("pass", "fail", "skip")},
+            "tests": self.tests,
+            "packages": dict(sorted(self.packages.items())),
+            "failed_tests": self.failed_tests,
+            "build_failures": self.build_failures,
+        }
+
+
+def go_test_env() -> dict[str, str]:
+    """The build's go environment (GOTOOLCHAIN=local), minus AWS_*, with cgo on (the race detector needs it)."""
+    env = go_env({"CGO_ENABLED": "1"})
+    return {key: value for key, value in env.items() if not key.startswith(_STRIPPED_ENV_PREFIXES)}
+
+
+def go_test_command(skip_regex: str | None) -> list[str]:
+    command = ["go", *GO_TEST_ARGS]
+    if skip_regex:
+        command += ["-skip", skip_regex]
+    return [*command, "./..."]
+
+
+def record_event(summary: GoTestSummary, line: str) -> str | None:
+    """Fold one line of ``go test -json`` into the summary; returns a progress line for a finished package."""
+    try:
+        event = json.loads(line)
+    except json.JSONDecodeError:
+        return None  # go prints some build errors as plain text before the JSON starts
+    if not isinstance(event, dict):
+        return None
+    action = event.get("Action")
+    if action == "build-fail":
+        summary.build_failures.append(str(event.get("ImportPath", "?")))
+        return None
+    package = event.get("Package")
+    if not package or action not in ("pass", "fail", "skip"):
+        return None
+    test = event.get("Test")
+    if test:
+        summary.tests[str(action)] += 1
+        if action == "fail":
+            summary.failed_tests.append(f"{package} {test}")
+        return None
+    summary.packages[str(package)] = str(action)
+    label = {"pass": "ok  ", "fail": "FAIL", "skip": "--  "}[str(action)]
+    return f"{label} {package} ({event.get('Elapsed', 0)}s)"
+
+
+def summarize(lines: Iterable[str], *, exit_code: int | None = None, skip_regex: str | None = None) -> GoTestSummary:
+    """A summary of recorded ``go test -json`` output (used on a saved go-test.jsonl)."""
+    summary = GoTestSummary(exit_code=exit_code, skip_regex=skip_regex)
+    for line in lines:
+        record_event(summary, line)
+    return summary
+
+
+def run_go_test(src: Path, out_dir: Path, *, skip_regex: str | None = None) -> GoTestSummary:
+    """Run the suite in ``src``, keeping the raw events in ``out_dir/go-test.jsonl`` and a summary.json next to it."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = go_test_command(skip_regex)
+    summary = GoTestSummary(skip_regex=skip_regex)
+    print(f"$ (cd {src} && CGO_ENABLED=1 {' '.join(command)})  [AWS_* removed from env]", flush=True)
+    events_path, stderr_path = out_dir / "go-test.jsonl", out_dir / "go-test.stderr.log"
+    try:
+        with events_path.open("w") as events, stderr_path.open("w") as stderr:
+            proc = subprocess.Popen(
+                command, cwd=src, env=go_test_env(), stdout=subprocess.PIPE, stderr=stderr, text=True
+            )
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                events.write(line)
+                progress = record_event(summary, line)
+                if progress:
+                    print(progress, flush=True)
+            summary.exit_code = proc.wait()
+    except FileNotFoundError:
+        raise UserError("go is not on PATH; install Go (see go.mod for the version)", where=str(out_dir)) from None
+    except KeyboardInterrupt:
+        proc.terminate()
+        proc.wait()
+        raise
+    finally:
+        (out_dir / "summary.json").write_text(json.dumps(summary.as_json(), indent=2) + "\n")
+    if summary.build_failures:
+        print(f"test binaries that did not build: {', '.join(summary.build_failures)}", file=sys.stderr)
+    return summary

@@ -1,0 +1,102 @@
+"""The three Homebrew jobs as ordered steps; the Invoke tasks only resolve their settings and call these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from pathlib import Path
+
+from common.errors import UserError
+from common.versions import ReleaseVersion, parse_version
+from release.homebrew.checksums_source import load_checksums, pick_archives
+from release.homebrew.formula import render_formula, write_formula
+from release.homebrew.tap import SyncResult, TapTarget, sync_tap
+from release.homebrew.tap_layout import normalize_formula_path
+from release.homebrew.tap_plans import formula_plan, setup_plan, tap_name
+
+Say = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class FormulaInputs:
+    """Where a formula's facts come from: the tag, the checksums source and the release download base."""
+
+    version: str | None
+    checksums: str | None
+    url_base: str
+    dist_file: Path
+
+
+def prepare_formula(inputs: FormulaInputs, say: Say = print) -> tuple[ReleaseVersion, str]:
+    """Validate the tag, find the checksums, pick the five archives, render the formula text."""
+    # 1. version: vMAJOR.MINOR.PATCH[-pre], before any download.
+    version = parse_version(inputs.version)
+    # 2. checksums: --checksums, else dist/checksums.txt of this version, else the GitHub release's.
+    notes: list[str] = []
+    checksums = load_checksums(
+        version, given=inputs.checksums, dist_file=inputs.dist_file, url_base=inputs.url_base, log=notes
+    )
+    for note in notes:
+        say(note)
+    # 3. archives: darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version.
+    archives = pick_archives(checksums, version)
+    say("archives: " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in archives))
+    # 4. render: the template under release/templates/.
+    return version, render_formula(version, archives, url_base=inputs.url_base)
+
+
+def formula_job(inputs: FormulaInputs, output: Path, say: Say = print) -> Path:
+    """release.formula: render and write the formula file (Formula/litestream.rb by default)."""
+    version, text = prepare_formula(inputs, say)
+    write_formula(text, output)
+    say(f"formula: wrote {_shown(output)} for {version.tag}")
+    return output
+
+
+def _shown(path: Path) -> str:
+    """A path relative to the working directory when it is under it, so messages stay short."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _require_repo(target: TapTarget) -> TapTarget:
+    url = (target.url or "").strip()
+    if not url:
+        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in invoke.yaml")
+    return replace(target, url=url)
+
+
+def tap_job(
+    inputs: FormulaInputs, target: TapTarget, path: str, *, dry_run: bool, say: Say = print, workdir: Path | None = None
+) -> SyncResult:
+    """release.tap: render the formula, then commit it at ``path`` in the tap and push (or show the diff)."""
+    formula_path = normalize_formula_path(path)
+    target = _require_repo(target)
+    version, text = prepare_formula(inputs, say)
+    return sync_tap(
+        target,
+        formula_plan(formula_path, text),
+        message=f"litestream {version.tag}",
+        dry_run=dry_run,
+        say=say,
+        workdir=workdir,
+    )
+
+
+def tap_setup_job(
+    target: TapTarget, path: str, *, force: bool, dry_run: bool, say: Say = print, workdir: Path | None = None
+) -> SyncResult:
+    """release.tap-setup: the tap's README (install command, formula path) and its brew test-bot workflow."""
+    formula_path = normalize_formula_path(path)
+    target = _require_repo(target)
+    plan = setup_plan(tap=tap_name(target.url), branch=target.branch, formula_path=formula_path, force=force, say=say)
+    return sync_tap(
+        target,
+        plan,
+        message="Set up the Litestream tap: README and brew test-bot workflow",
+        dry_run=dry_run,
+        say=say,
+        workdir=workdir,
+    )

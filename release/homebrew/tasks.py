@@ -1,0 +1,105 @@
+"""Tasks: ``release.formula``, ``release.tap``, ``release.tap-setup`` (settings in, job functions called)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from invoke.tasks import task
+
+from common.errors import fail_cleanly
+from common.settings import PROJECT_ROOT, config_value
+from release.homebrew.jobs import FormulaInputs, formula_job, tap_job, tap_setup_job
+from release.homebrew.tap import TapTarget
+
+DEFAULT_URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
+DEFAULT_OUTPUT = PROJECT_ROOT / "Formula" / "litestream.rb"
+CHECKSUMS_HELP = "checksums.txt path or URL (default: dist/checksums.txt of this version, else the GitHub release's)"
+VERSION_HELP = "release tag vMAJOR.MINOR.PATCH[-pre], e.g. v0.5.16"
+
+
+def _inputs(c: Any, version: str | None, checksums: str | None) -> FormulaInputs:
+    return FormulaInputs(
+        version=version,
+        checksums=checksums,
+        url_base=str(config_value(c, "release.url_base", DEFAULT_URL_BASE)),
+        dist_file=PROJECT_ROOT / "dist" / "checksums.txt",
+    )
+
+
+def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
+    return TapTarget(
+        url=tap_repo or str(config_value(c, "tap.repo", "")),
+        branch=branch or str(config_value(c, "tap.branch", "main")),
+        author_name=str(config_value(c, "tap.author_name", "litestream-release-tools")),
+        author_email=str(config_value(c, "tap.author_email", "release-tools@litestream.io")),
+    )
+
+
+@task(
+    help={
+        "version": VERSION_HELP,
+        "checksums": CHECKSUMS_HELP,
+        "output": "formula file (default: Formula/litestream.rb)",
+    }
+)
+@fail_cleanly
+def formula(c: Any, version: str | None = None, checksums: str | None = None, output: str | None = None) -> None:
+    """Render the Homebrew formula for a release from its checksums.txt."""
+    formula_job(_inputs(c, version, checksums), Path(output) if output else DEFAULT_OUTPUT)
+
+
+@task(
+    help={
+        "version": VERSION_HELP,
+        "checksums": CHECKSUMS_HELP,
+        "tap_repo": "tap git URL or path (default: tap.repo); https uses HOMEBREW_TAP_GITHUB_TOKEN",
+        "branch": "tap branch to push to (default: tap.branch, main)",
+        "path": "formula path in the tap (default: tap.path, litestream.rb at the root)",
+        "dry_run": "print the formula's unified diff; commit and push nothing",
+    }
+)
+@fail_cleanly
+def tap(
+    c: Any,
+    version: str | None = None,
+    checksums: str | None = None,
+    tap_repo: str | None = None,
+    branch: str | None = None,
+    path: str | None = None,
+    dry_run: bool = False,
+) -> None:
+    """Publish the formula to the Homebrew tap: one commit, pushed; nothing when already up to date."""
+    tap_job(
+        _inputs(c, version, checksums),
+        _target(c, tap_repo, branch),
+        path or str(config_value(c, "tap.path", "litestream.rb")),
+        dry_run=dry_run,
+    )
+
+
+@task(
+    help={
+        "tap_repo": "tap git URL or path (default: tap.repo); https uses HOMEBREW_TAP_GITHUB_TOKEN",
+        "branch": "tap branch (default: tap.branch, main)",
+        "path": "formula path the README names (default: tap.path, litestream.rb)",
+        "force": "replace README.md / tests.yml even when tap-setup did not create them (it says so)",
+        "dry_run": "print the diffs; commit and push nothing",
+    }
+)
+@fail_cleanly
+def tap_setup(
+    c: Any,
+    tap_repo: str | None = None,
+    branch: str | None = None,
+    path: str | None = None,
+    force: bool = False,
+    dry_run: bool = False,
+) -> None:
+    """Make the tap ready: README with the install command, formula path, brew test-bot CI."""
+    tap_setup_job(
+        _target(c, tap_repo, branch),
+        path or str(config_value(c, "tap.path", "litestream.rb")),
+        force=force,
+        dry_run=dry_run,
+    )

@@ -1,0 +1,157 @@
+"""The analysis of one run directory: read every input once, build sections 1-11, judge, conclude.
+
+The job, in order:
+  1. inputs    - which files exist; run.json, result.json, metrics.jsonl read
+  2. faults    - logs/faults.log windows, so errors inside them count as expected
+  3. logs      - one streaming pass over litestream.log; load/populate/restore/validate logs
+  4. databases - read-only row counts and pages of test.db / restored.db (old bash runs rely on them)
+  5. sections  - timeline ... summary (+ faults)
+  6. criteria  - the eight pass criteria and the verdict
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from soak.analyze import criteria as crit
+from soak.analyze import fault_windows as faultmod
+from soak.analyze import sections as section
+from soak.analyze.databases import inspect_db
+from soak.analyze.inputs import STARVES, RunInputs, load_inputs
+from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log
+from soak.analyze.side_logs import LoadStats, read_load_log, read_message_log
+
+SCHEMA_VERSION = 1
+
+
+@dataclass
+class Analysis:
+    """analysis.json as a dict plus the series the charts draw (not part of the JSON)."""
+
+    data: dict[str, Any]
+    charts: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def verdict(self) -> str:
+        return str(self.data["verdict"])
+
+
+def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: float = 30.0) -> Analysis:
+    inputs = load_inputs(run_dir)
+    run_end = section.run_bounds(inputs)[1]
+    faults: list[faultmod.Fault] = []
+    fault_bad = 0
+    faults_path = run_dir / "logs" / "faults.log"
+    if faults_path.exists():
+        faults, fault_bad = faultmod.read_faults(faults_path, run_end=run_end)
+    elif inputs.metrics and inputs.metrics.faults:
+        faults, fault_bad = faultmod.pair_events(inputs.metrics.faults, run_end=run_end)
+    elif inputs.run and inputs.run.get("faults"):
+        inputs.missing.append("logs/faults.log")
+    fault_windows = faultmod.windows(faults, fault_grace_s)
+    windows = FaultWindows(fault_windows)
+    log = _scan_log(inputs, windows, [f.end for f in faults])
+    load = read_load_log(inputs.logs["load.log"]) if "load.log" in inputs.logs else None
+    side = {
+        name: read_message_log(inputs.logs[name + ".log"], keep=_KEEP)
+        for name in ("populate", "restore", "validate", "monitor")
+        if name + ".log" in inputs.logs
+    }
+    dbs = {name: inspect_db(path) for name, path in inputs.dbs.items()}
+
+    sections: dict[str, Any] = {}
+    sections["timeline"] = section.timeline(inputs, log, load, faults)
+    sections["database"] = section.database(inputs, dbs, load)
+    sections["replication"] = section.replication(inputs, log)
+    sections["compaction"] = section.compaction(inputs, log, sections["timeline"])
+    sections["load"] = section.load_section(inputs, load, dbs, sections["timeline"])
+    sections["errors"] = section.errors(inputs, log, load)
+    sections["checkpoints"] = section.checkpoints(inputs, log)
+    sections["validation"] = section.validation(inputs, side, dbs)
+    sections["resources"] = section.resources(inputs, dbs, thresholds)
+    if faults or faults_path.exists():
+        # sections["faults"] lists each window; errors inside it were counted as expected by the scan
+        sections["faults"] = faultmod.fault_section(
+            fault_windows, log.recovery_after if log else {}, fault_bad, fault_grace_s
+        )
+    checklist = crit.judge(sections, thresholds)
+    verdict, headline = crit.verdict(checklist)
+    sections["summary"] = section.summary(sections, verdict, headline)
+    starves = {name: STARVES.get(name, []) for name in inputs.missing}
+    data = {
+        "schema_version": SCHEMA_VERSION,
+        "run_dir": str(run_dir),
+        "verdict": verdict,
+        "headline": headline,
+        "criteria": checklist,
+        "sections": {k: sections[k] for k in _ORDER if k in sections},
+        "missing": list(inputs.missing),
+        "missing_starves": starves,
+        "no_data": [k for k in _ORDER if k in sections and sections[k].get("no_data")],
+        "input_warnings": inputs.warnings,
+    }
+    return Analysis(data=data, charts=_chart_series(inputs, log, load, faults, fault_grace_s))
+
+
+_ORDER = (
+    "timeline",
+    "database",
+    "replication",
+    "compaction",
+    "load",
+    "errors",
+    "checkpoints",
+    "validation",
+    "resources",
+    "summary",
+    "faults",
+)
+_KEEP = (
+    "Population complete",
+    "Restore completed",
+    "All validation checks passed",
+    "Validation failed",
+    "Data validation completed",
+    "Integrity check completed",
+    "Quick check completed",
+)
+
+
+def _scan_log(inputs: RunInputs, windows: FaultWindows, fault_ends: list[float]) -> LogStats | None:
+    path = inputs.logs.get("litestream.log")
+    return None if path is None else scan_litestream_log(path, windows, fault_ends)
+
+
+# -- chart series ----------------------------------------------------------------------------------
+def _chart_series(
+    inputs: RunInputs, log: LogStats | None, load: LoadStats | None, faults: list[faultmod.Fault], grace: float
+) -> dict[str, Any]:
+    m = inputs.metrics
+    charts: dict[str, Any] = {
+        "errors": list(log.error_times) if log else [],
+        "faults": [(f.start, f.end, f.kind) for f in faults],
+    }
+    if m and m.ticks:
+        charts["db_bytes"] = m.values("db_bytes")
+        charts["wal_bytes"] = m.values("wal_bytes")
+        charts["levels"] = {
+            lvl: [(t, v) for t, v in zip(m.t, col, strict=False) if v is not None]
+            for lvl, col in sorted(m.level_objects.items(), key=lambda kv: int(kv[0]) if kv[0].isdigit() else 99)
+        }
+        charts["lag"] = m.values("lag")
+        charts["rss_bytes"] = m.values("rss_bytes")
+        charts["cpu_percent"] = m.values("cpu_percent")
+        rows = m.values("rows_total")
+        charts["write_rate"] = [
+            (b[0], (b[1] - a[1]) / (b[0] - a[0])) for a, b in itertools.pairwise(rows) if b[0] > a[0]
+        ]
+    if load:
+        charts["load_write_rate"] = load.write_rate_points
+    if log:
+        charts["log_lag"] = [(t, float(v)) for t, v in log.lag_per_min.points()]
+    if log:
+        charts["uploads_per_min"] = [(t, float(v)) for t, v in log.uploads_per_min.points()]
+    return charts

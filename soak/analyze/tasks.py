@@ -1,0 +1,162 @@
+"""Tasks: ``soak.analyze`` (report, charts, pass criteria) and ``soak.compare`` (run-to-run deltas).
+
+Exit status of ``soak.analyze``: 0 pass, 1 fail, 2 unreadable input.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from invoke.exceptions import Exit
+from invoke.tasks import task
+
+from common.errors import UserError, fail_cleanly
+from common.units import parse_duration
+from soak.analyze import compare as comparemod
+from soak.analyze.analysis import Analysis, analyze_run
+from soak.analyze.criteria import Thresholds
+from soak.analyze.inputs import resolve_run_dir
+from soak.analyze.render.text import render_json, render_markdown, render_text
+
+FORMATS = ("text", "json", "markdown", "html")
+
+
+def _duration(text: str, flag: str) -> float:
+    """A duration flag; a bad one is a usage error like every other bad input (exit 2)."""
+    try:
+        return parse_duration(text, name=flag)
+    except UserError as exc:
+        raise UserError(str(exc), code=2) from None
+
+
+def _number(text: str | None, flag: str, kind: type[int] | type[float]) -> float | None:
+    if text in (None, ""):
+        return None
+    try:
+        return kind(str(text))
+    except ValueError:
+        raise UserError(f"--{flag} {text!r} is not a {kind.__name__}; e.g. --{flag} 5", code=2) from None
+
+
+def thresholds_from_flags(
+    max_critical: str | None,
+    min_snapshots: str | None,
+    snapshot_ratio: str,
+    growth_ratio: str,
+    rss_slope: str,
+    memory_window: str,
+) -> Thresholds:
+    crit_limit = _number(max_critical, "max-critical", int)
+    snaps = _number(min_snapshots, "min-snapshots", int)
+    return Thresholds(
+        max_critical=None if crit_limit is None else int(crit_limit),
+        min_snapshots=None if snaps is None else int(snaps),
+        snapshot_ratio=float(_number(snapshot_ratio, "snapshot-ratio", float) or 0.8),
+        growth_ratio=float(_number(growth_ratio, "growth-ratio", float) or 0.0),
+        rss_slope_pct_per_h=float(_number(rss_slope, "rss-slope", float) or 0.0),
+        memory_window_s=_duration(memory_window, "memory-window"),
+    )
+
+
+def run_analysis(run_dir: str, thresholds: Thresholds, fault_grace: str) -> tuple[Path, Analysis]:
+    """Resolve RUN_DIR and analyze it; any unexpected failure on odd input is one line, exit 2."""
+    path = resolve_run_dir(run_dir)
+    grace = _duration(fault_grace, "fault-grace")
+    try:
+        return path, analyze_run(path, thresholds, fault_grace_s=grace)
+    except UserError:
+        raise
+    except Exception as exc:  # a report must never end in a traceback
+        raise UserError(f"cannot analyze {path}: {type(exc).__name__}: {exc}", code=2) from None
+
+
+def write_reports(path: Path, analysis: Analysis, with_html: bool) -> dict[str, str]:
+    """analysis-report.txt + analysis.json always, analysis.html on request; returns the texts."""
+    texts = {"text": render_text(analysis.data), "json": render_json(analysis.data)}
+    files = {"analysis-report.txt": texts["text"], "analysis.json": texts["json"]}
+    if with_html:
+        from soak.analyze.render.html import render_html  # matplotlib is slow to import: only when asked
+
+        texts["html"] = render_html(analysis.data, analysis.charts)
+        files["analysis.html"] = texts["html"]
+    for name, text in files.items():
+        try:
+            (path / name).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write {path / name}: {exc.strerror}; make the run directory writable") from None
+    return texts
+
+
+@task(
+    auto_shortflags=False,
+    help={
+        "run_dir": "soak run directory; 'latest' (default) = newest litestream-overnight-* in the system temp dir",
+        "format": "what goes to stdout: text (default), json, markdown or html (html also writes analysis.html)",
+        "output": "write the --format report to this file instead of stdout",
+        "max_critical": "critical errors must stay below this (default: 10 for 8 h, scaled by duration, at least 1)",
+        "min_snapshots": "snapshots required (default: --snapshot-ratio x duration / snapshot interval)",
+        "snapshot_ratio": "fraction of duration/snapshot-interval snapshots required (default 0.8)",
+        "growth_ratio": "fraction of the ten growth windows in which rows must grow (default 0.8)",
+        "rss_slope": "max litestream RSS slope over the second half, % of its median per hour (default 5)",
+        "memory_window": "second half shorter than this: memory_stable is not judged (default 10m)",
+        "fault_grace": "errors up to this long after a fault window still count as expected (default 30s)",
+    },
+)
+@fail_cleanly
+def analyze(  # type: ignore[no-untyped-def]
+    c,
+    run_dir="latest",
+    format="text",
+    output=None,
+    max_critical=None,
+    min_snapshots=None,
+    snapshot_ratio="0.8",
+    growth_ratio="0.8",
+    rss_slope="5",
+    memory_window="10m",
+    fault_grace="30s",
+):
+    """Analyze a soak run directory: report, pass criteria, charts; exit 0 pass, 1 fail, 2 bad input."""
+    if format not in FORMATS:
+        raise UserError(f"--format {format!r} is not one of {', '.join(FORMATS)}", code=2)
+    thresholds = thresholds_from_flags(
+        max_critical, min_snapshots, snapshot_ratio, growth_ratio, rss_slope, memory_window
+    )
+    path, analysis = run_analysis(run_dir, thresholds, fault_grace)
+    texts = write_reports(path, analysis, with_html=format == "html")
+    chosen = texts.get(format) or render_markdown(analysis.data)
+    if output:
+        try:
+            Path(output).write_text(chosen, encoding="utf-8")
+        except OSError as exc:
+            raise UserError(f"cannot write --output {output}: {exc.strerror}", where=str(path)) from None
+        print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {output})")
+    else:
+        sys.stdout.write(chosen)
+    if format == "html":
+        print(f"wrote {path / 'analysis.html'}", file=sys.stderr)
+    if analysis.verdict != "pass":
+        raise Exit(code=1)
+
+
+@task(
+    positional=["run_a", "run_b"],
+    auto_shortflags=False,
+    help={
+        "run_a": "first (baseline) soak run directory",
+        "run_b": "second soak run directory; deltas are B - A",
+        "format": "text (default), markdown or json",
+        "fault_grace": "as for soak.analyze (default 30s)",
+    },
+)
+@fail_cleanly
+def compare(c, run_a, run_b, format="text", fault_grace="30s"):  # type: ignore[no-untyped-def]
+    """Compare two soak runs side by side: key figures and their deltas (nothing is written)."""
+    if format not in ("text", "markdown", "json"):
+        raise UserError(f"--format {format!r} is not one of text, markdown, json", code=2)
+    thresholds = Thresholds()
+    path_a, a = run_analysis(run_a, thresholds, fault_grace)
+    path_b, b = run_analysis(run_b, thresholds, fault_grace)
+    rows = comparemod.compare(a.data, b.data)
+    sys.stdout.write(comparemod.render(rows, str(path_a), str(path_b), format))

@@ -1,0 +1,330 @@
+"""Where the replica goes: the embedded moto S3 or a configured bucket, credentials, preflight, listings.
+
+Two endpoints are kept apart on purpose: ``endpoint`` is what the harness itself talks to (preflight,
+monitor listings, catch-up, restore); ``litestream_endpoint`` is what ``litestream.yml`` points at, so a
+fault layer can put a proxy between litestream and S3 without blinding the harness.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode
+
+import boto3
+import botocore.exceptions
+import requests
+from botocore.config import Config
+
+from common.errors import UserError
+from common.processes import Child, free_port
+
+# Dummy credentials for the embedded server only; moto accepts anything.
+EMBEDDED_KEY_ID = "fake-key-TESTONLY"
+EMBEDDED_SECRET = "fake-secret-TESTONLY"
+LTX_KEY = re.compile(r"(?:^|/)(?P<lvl>[0-9a-f]{4})/(?P<min>[0-9a-f]{16})-(?P<max>[0-9a-f]{16})\.ltx$")
+SNAPSHOT_LEVEL = 9
+
+
+@dataclass
+class S3Target:
+    """A bucket and prefix; the endpoint is empty for AWS itself."""
+
+    bucket: str
+    prefix: str
+    region: str
+    endpoint: str = ""
+    embedded: bool = False
+    litestream_endpoint: str = ""
+    credentials: dict[str, str] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.litestream_endpoint:
+            self.litestream_endpoint = self.endpoint
+
+    @property
+    def replica_url(self) -> str:
+        return f"s3://{self.bucket}/{self.prefix}"
+
+    def restore_url(self) -> str:
+        """The URL ``litestream restore`` reads: a custom endpoint must travel in the query (reference §2)."""
+        query = {"region": self.region}
+        if self.endpoint:
+            query.update(endpoint=self.endpoint, forcePathStyle="true")
+        return f"{self.replica_url}?{urlencode(query)}"
+
+    def client(self) -> Any:
+        """A boto3 S3 client for the harness's own endpoint, with the resolved credentials."""
+        return boto3.client(
+            "s3",
+            region_name=self.region,
+            endpoint_url=self.endpoint or None,
+            config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30),
+            aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
+            aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
+            aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
+        )
+
+    def child_env(self, base: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
+        """Environment for litestream: credentials as AWS_* variables, and notes on what was changed."""
+        env = dict(os.environ if base is None else base)
+        notes: list[str] = []
+        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+            env.pop(key, None)
+        env.update(self.credentials)
+        env["TZ"] = "UTC"
+        endpoint = self.litestream_endpoint or self.endpoint
+        if endpoint.startswith("http://") and env.pop("AWS_CA_BUNDLE", None) is not None:
+            notes.append(
+                "AWS_CA_BUNDLE dropped from litestream's environment: it is useless for a plain-http endpoint and "
+                'makes litestream\'s S3 client fail ("unable to add custom RootCAs HTTPClient")'
+            )
+        return env, notes
+
+    def for_run_json(self) -> dict[str, Any]:
+        return {
+            "embedded": self.embedded,
+            "bucket": self.bucket,
+            "prefix": self.prefix,
+            "region": self.region,
+            "endpoint": self.endpoint or None,
+            "litestream_endpoint": self.litestream_endpoint or None,
+            "replica_url": self.replica_url,
+        }
+
+
+def resolve_credentials(region: str) -> dict[str, str]:
+    """boto3's standard chain (env, profile, SSO, instance role) resolved once, as AWS_* variables."""
+    try:
+        found = boto3.Session(region_name=region).get_credentials()
+    except botocore.exceptions.BotoCoreError as exc:
+        raise UserError(f"cannot load AWS credentials: {exc}; fix the profile or SSO login (aws sso login)") from None
+    if found is None:
+        raise UserError(
+            "no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, "
+            "or run `aws sso login` (or omit --bucket/S3_BUCKET to use the embedded local S3)"
+        )
+    frozen = found.get_frozen_credentials()
+    creds = {"AWS_ACCESS_KEY_ID": str(frozen.access_key), "AWS_SECRET_ACCESS_KEY": str(frozen.secret_key)}
+    if frozen.token:
+        creds["AWS_SESSION_TOKEN"] = frozen.token
+    return creds
+
+
+class EmbeddedS3:
+    """A moto server process on a free loopback port, in its own process group."""
+
+    def __init__(self, log: Path, port: int | None = None) -> None:
+        self.port = port or free_port()
+        self.endpoint = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
+        self.child = Child(name="moto", argv=argv, log=log, env=env)
+
+    def start(self, timeout_s: float = 30.0) -> EmbeddedS3:
+        """Start moto and wait until it answers HTTP."""
+        self.child.start()
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if not self.child.alive():
+                raise UserError(f"the embedded S3 (moto) exited at start; see {self.child.log}")
+            try:
+                requests.get(self.endpoint, timeout=1)
+                return self
+            except requests.RequestException:
+                time.sleep(0.2)
+        self.child.stop(grace_s=5)
+        raise UserError(f"the embedded S3 (moto) did not answer on {self.endpoint} within {timeout_s:.0f}s")
+
+    def stop(self) -> None:
+        self.child.stop(grace_s=5)
+
+
+def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) -> S3Target:
+    """The target on the embedded server, with its bucket created."""
+    target = S3Target(
+        bucket=f"litestream-soak-{stamp}",
+        prefix=prefix,
+        region=region,
+        endpoint=server.endpoint,
+        embedded=True,
+        credentials={"AWS_ACCESS_KEY_ID": EMBEDDED_KEY_ID, "AWS_SECRET_ACCESS_KEY": EMBEDDED_SECRET},
+    )
+    target.client().create_bucket(Bucket=target.bucket)
+    return target
+
+
+_WRONG_CREDENTIALS = {
+    "InvalidAccessKeyId",
+    "SignatureDoesNotMatch",
+    "InvalidToken",
+    "ExpiredToken",
+    "TokenRefreshRequired",
+}
+
+
+def classify_s3_error(exc: BaseException, target: S3Target) -> UserError:
+    """One sentence for each way S3 can refuse us, with the fix."""
+    where = f"s3://{target.bucket}" + (f" at {target.endpoint}" if target.endpoint else "")
+    if isinstance(exc, botocore.exceptions.NoCredentialsError):
+        return UserError(
+            "no AWS credentials found; set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or AWS_PROFILE, "
+            "or run `aws sso login`"
+        )
+    if isinstance(exc, botocore.exceptions.EndpointConnectionError | botocore.exceptions.ConnectTimeoutError):
+        return UserError(
+            f"S3 endpoint unreachable: {target.endpoint or 'AWS S3'} does not accept connections; "
+            "check --endpoint (host:port, scheme) and the network"
+        )
+    if isinstance(exc, botocore.exceptions.ClientError):
+        err = exc.response.get("Error", {})
+        code = str(err.get("Code", ""))
+        status = exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode")
+        if code in _WRONG_CREDENTIALS:
+            return UserError(
+                f"wrong S3 credentials for {where} ({code}); "
+                "check AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or the profile"
+            )
+        if code in ("NoSuchBucket", "404") or status == 404:
+            return UserError(f"no such bucket: {where} does not exist; create it or fix --bucket/S3_BUCKET")
+        if code in ("AccessDenied", "403", "AllAccessDisabled") or status == 403:
+            return UserError(
+                f"access denied to {where}/{target.prefix}/ ({code or status}); grant s3:ListBucket, s3:GetObject, "
+                "s3:PutObject and s3:DeleteObject on the bucket and prefix"
+            )
+        return UserError(f"S3 refused the preflight on {where}: {code or status} {err.get('Message', '')}".rstrip())
+    if isinstance(exc, botocore.exceptions.BotoCoreError):
+        return UserError(f"S3 preflight on {where} failed: {exc}")
+    raise exc
+
+
+def preflight(target: S3Target) -> float:
+    """Head the bucket, then put/get/delete a probe object under the prefix; seconds it took."""
+    started = time.monotonic()
+    client = target.client()
+    key = f"{target.prefix}/.soak-preflight-{uuid.uuid4().hex}"
+    body = b"litestream soak preflight\n"
+    try:
+        try:
+            client.head_bucket(Bucket=target.bucket)
+        except botocore.exceptions.ClientError as exc:
+            if exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") != 403:
+                raise
+            # A HEAD 403 carries no error code; the probe PUT's error says credentials or policy.
+            client.put_object(Bucket=target.bucket, Key=key, Body=body)
+            client.delete_object(Bucket=target.bucket, Key=key)
+            raise
+        client.put_object(Bucket=target.bucket, Key=key, Body=body)
+        got = client.get_object(Bucket=target.bucket, Key=key)["Body"].read()
+        client.delete_object(Bucket=target.bucket, Key=key)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise classify_s3_error(exc, target) from None
+    if got != body:
+        raise UserError(f"S3 preflight read back different bytes from s3://{target.bucket}/{key}; check the endpoint")
+    return time.monotonic() - started
+
+
+@dataclass
+class LevelStats:
+    objects: int = 0
+    bytes: int = 0
+    max_txid: int = 0
+
+    def add(self, size: int, max_txid: int) -> None:
+        self.objects += 1
+        self.bytes += size
+        self.max_txid = max(self.max_txid, max_txid)
+
+
+@dataclass
+class Listing:
+    """One pass over the replica: objects and bytes per LTX level, and the requests it cost."""
+
+    objects: int = 0
+    bytes: int = 0
+    requests: int = 0
+    levels: dict[int, LevelStats] = field(default_factory=dict)
+
+    def add(self, name: str, size: int) -> None:
+        self.objects += 1
+        self.bytes += size
+        match = LTX_KEY.search(name)
+        if match:
+            level = int(match.group("lvl"), 16)
+            self.levels.setdefault(level, LevelStats()).add(size, int(match.group("max"), 16))
+
+    @property
+    def l0_max_txid(self) -> int | None:
+        stats = self.levels.get(0)
+        return stats.max_txid if stats and stats.objects else None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "objects": self.objects,
+            "bytes": self.bytes,
+            "requests": self.requests,
+            "levels": {str(k): vars(v).copy() for k, v in sorted(self.levels.items())},
+        }
+
+
+class S3Lister:
+    """Lists the replica with one paginated ListObjectsV2 pass, counting every HTTP request sent."""
+
+    def __init__(self, target: S3Target) -> None:
+        self.target = target
+        self.client = target.client()
+        self.requests_sent = 0
+        self.page_size: int | None = None  # None: S3's default of 1000 keys per page
+        self.client.meta.events.register("before-send.s3", self._count)
+
+    def _count(self, **_: Any) -> None:
+        self.requests_sent += 1
+
+    def listing(self, level: int | None = None) -> Listing:
+        """The whole replica, or one level's folder (catch-up only needs L0)."""
+        prefix = f"{self.target.prefix}/" + (f"{level:04x}/" if level is not None else "")
+        before = self.requests_sent
+        out = Listing()
+        paging = {"PageSize": self.page_size} if self.page_size else {}
+        pages = self.client.get_paginator("list_objects_v2").paginate(
+            Bucket=self.target.bucket, Prefix=prefix, PaginationConfig=paging
+        )
+        for page in pages:
+            for obj in page.get("Contents", []):
+                out.add(obj["Key"], int(obj["Size"]))
+        out.requests = self.requests_sent - before
+        return out
+
+
+class FileLister:
+    """The same listing for a ``file`` replica: ``<root>/ltx/<level decimal>/<min>-<max>.ltx``."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    def listing(self, level: int | None = None) -> Listing:
+        out = Listing()
+        base = self.root / "ltx"
+        for path in sorted(base.glob(f"{level}/*.ltx" if level is not None else "*/*.ltx")):
+            try:
+                size = path.stat().st_size
+            except OSError:
+                continue  # removed by retention between glob and stat
+            out.add(f"{int(path.parent.name):04x}/{path.name}", size)
+        return out
+
+
+def local_txid(meta_dir: Path) -> int | None:
+    """The newest TXID litestream has staged locally (``.<db>-litestream/ltx/<level>/``)."""
+    best: int | None = None
+    for path in meta_dir.glob("ltx/*/*.ltx"):
+        match = LTX_KEY.search(f"0000/{path.name}")
+        if match:
+            best = max(best or 0, int(match.group("max"), 16))
+    return best

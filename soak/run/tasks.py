@@ -1,0 +1,114 @@
+"""Task: ``soak.overnight``, the S3 overnight soak (successor of test-overnight-s3.sh)."""
+
+from __future__ import annotations
+
+from invoke.exceptions import Exit
+from invoke.tasks import task
+from rich.console import Console
+
+from common.errors import fail_cleanly
+from common.settings import config_value
+from soak.faults.plan import parse_fault_options
+from soak.faults.wiring import SoakFaults, check_target
+from soak.run.overnight import SoakRun, run_soak
+from soak.run.params import parse_params
+from soak.rundir import RunDir
+
+HELP = {
+    "duration": "how long the load runs, e.g. 90s, 30m, 8h, 1h30m (default 8h)",
+    "initial_size": "size litestream-test populate fills the database to, e.g. 5MB, 1.5GB (default 100MB)",
+    "write_rate": "litestream-test load ops/s over all workers, reads included (default 100)",
+    "pattern": "load pattern: constant, burst, random or wave (default wave)",
+    "payload_size": "bytes of the BLOB each insert writes (default 4096)",
+    "workers": "load workers; at most --write-rate (default 8)",
+    "read_ratio": "share of load ticks that read instead of write, 0..1 (default 0.3)",
+    "interval": "time between monitor ticks, e.g. 60s (default 60s)",
+    "bucket": "S3 bucket (default S3_BUCKET; none: an embedded moto S3 on 127.0.0.1 is started)",
+    "region": "S3 region (default AWS_REGION, then us-east-1)",
+    "endpoint": "S3-compatible endpoint URL (MinIO, R2, Tigris, ...); empty for AWS",
+    "prefix": "key prefix of the replica in the bucket (default litestream-overnight-<UTC yyyymmdd-HHMMSS>)",
+    "replica": "replica type: s3 (default) or file (a directory in the run dir)",
+    "src": "Litestream checkout to build the binaries from with `invoke build`",
+    "bin": "directory holding existing litestream and litestream-test binaries (default ./bin)",
+    "test_dir": "run directory, new or empty (default <system temp>/litestream-overnight-s3-<UTC yyyymmdd-HHMMSS>)",
+    "kill_every": "SIGKILL litestream about every DURATION (jittered ±25%), e.g. 3m; the load keeps writing",
+    "restart_after": "with --kill-every: how long litestream stays dead before its restart (default 5s)",
+    "s3_latency": "delay every S3 answer to litestream by MS milliseconds (Toxiproxy latency)",
+    "s3_reset_rate": "reset a fraction P (0..1) of litestream's TCP connections to S3 (Toxiproxy reset_peer)",
+    "s3_outage": "S3 unreachable for litestream from START for LENGTH after the load starts, e.g. 20m+2m; repeatable",
+    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
+    "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
+    "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
+}
+
+
+@task(help=HELP, auto_shortflags=False, iterable=["s3_outage"])
+@fail_cleanly
+def overnight(  # type: ignore[no-untyped-def]
+    c,
+    duration="8h",
+    initial_size="100MB",
+    write_rate="100",
+    pattern="wave",
+    payload_size="4096",
+    workers="8",
+    read_ratio="0.3",
+    interval="60s",
+    bucket=None,
+    region=None,
+    endpoint=None,
+    prefix=None,
+    replica="s3",
+    src=None,
+    bin=None,  # the flag is --bin
+    test_dir=None,
+    kill_every=None,
+    restart_after=None,
+    s3_latency=None,
+    s3_reset_rate=None,
+    s3_outage=None,
+    s3_error_rate=None,
+    chaos=False,
+    fault_seed=None,
+):
+    """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
+    params = parse_params(
+        duration=duration,
+        initial_size=initial_size,
+        write_rate=write_rate,
+        pattern=pattern,
+        payload_size=payload_size,
+        workers=workers,
+        read_ratio=read_ratio,
+        interval=interval,
+        replica=replica,
+        bucket=bucket or config_value(c, "s3.bucket") or None,
+        region=region or config_value(c, "s3.region") or None,
+        endpoint=endpoint or config_value(c, "s3.endpoint") or None,
+        prefix=prefix,
+        test_dir=test_dir,
+        bin_dir=bin,
+        src_dir=src,
+    )
+    # Validated here, before anything starts: a bad fault option costs nothing but one line.
+    plan = parse_fault_options(
+        params.duration_s,
+        kill_every=kill_every,
+        restart_after=restart_after,
+        s3_latency=s3_latency,
+        s3_reset_rate=s3_reset_rate,
+        s3_outage=list(s3_outage or []),
+        s3_error_rate=s3_error_rate,
+        chaos=bool(chaos),
+        fault_seed=fault_seed,
+    )
+    check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
+    run = SoakRun(
+        params=params,
+        dirs=RunDir(params.test_dir),
+        console=Console(highlight=False, soft_wrap=True),
+        faults=SoakFaults(plan) if plan else None,
+    )
+    code = run_soak(run)
+    if code:
+        raise Exit(code=code)

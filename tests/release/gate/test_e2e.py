@@ -1,0 +1,72 @@
+"""End to end: ``nox -s release_gate`` against the real Litestream checkout in LITESTREAM_SRC with a short soak.
+
+Slow (Litestream's race suite, the release matrix, a soak): it runs only with LITESTREAM_SRC set.
+GATE_E2E_SOAK_DURATION (default 2m) and GATE_E2E_GO_TEST_SKIP (a ``go test -skip`` regex) tune it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import git
+import pytest
+
+from tests.support.checkouts import ACTOR
+from tests.support.paths import PROJECT_ROOT
+
+# As root, chmod 000 does not stop a read, so this Litestream test cannot pass (v0.5.16 replica_internal_test.go).
+ROOT_ONLY_FAILURES = "TestReplica_UploadLTXFile_OpenErrorReturnsLTXError/PermissionDenied"
+
+
+def _version_for(src: Path) -> str:
+    """The release tag at HEAD when there is one (a release build), else a version that is never tagged."""
+    tags = git.Repo(src).git.tag("--points-at", "HEAD", "--list", "v*").split()
+    return sorted(tags)[-1] if tags else "v0.0.0-gate-e2e"
+
+
+def _tap_remote(tmp_path: Path) -> Path:
+    """A local bare repository standing in for the Homebrew tap (release.tap --dry-run reads it)."""
+    work = git.Repo.init(tmp_path / "tap-work", initial_branch="main")
+    (tmp_path / "tap-work" / "README.md").write_text("# homebrew-litestream (test tap)\n")
+    work.index.add(["README.md"])
+    work.index.commit("initial", author=ACTOR, committer=ACTOR)
+    bare = tmp_path / "tap.git"
+    git.Repo.clone_from(str(tmp_path / "tap-work"), bare, bare=True)
+    return bare
+
+
+@pytest.mark.litestream
+@pytest.mark.timeout(5400)
+def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) -> None:
+    out = tmp_path / "evidence"
+    version = _version_for(litestream_src)
+    go_test_skip = os.environ.get("GATE_E2E_GO_TEST_SKIP") or (ROOT_ONLY_FAILURES if os.geteuid() == 0 else "")
+    options = ["--src", str(litestream_src), "--version", version, "--out", str(out)]
+    options += ["--soak-duration", os.environ.get("GATE_E2E_SOAK_DURATION", "2m")]
+    if go_test_skip:
+        options += ["--go-test-skip", go_test_skip]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
+    env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads((out / "gate-report.json").read_text())
+    statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
+    assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    assert set(statuses.values()) == {"pass"}
+    assert report["verdict"] == "pass"
+    head = git.Repo(litestream_src).head.commit.hexsha
+    assert report["litestream"] == {"src": str(litestream_src.resolve()), "version": version, "commit": head}
+    markdown = (out / "gate-report.md").read_text()
+    assert f"Release gate {version}: ✔ PASS" in markdown and head in markdown
+    soak = next(gate for gate in report["gates"] if gate["name"] == "soak")
+    assert "restore digests match" in soak["key_figure"]

@@ -1,0 +1,102 @@
+"""Real mitmdump between boto3 and moto: a fraction of requests get S3 503/500 answers, counted; SigV4 still valid."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from soak.faults.http_errors import HttpErrorProxy
+from tests.soak.faults.conftest import start_moto
+
+
+def put_many(s3: Any, n: int, bucket: str) -> Counter[str]:
+    outcomes: Counter[str] = Counter()
+    for i in range(n):
+        try:
+            s3.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x" * 64)
+            outcomes["ok"] += 1
+        except ClientError as exc:
+            outcomes[f"{exc.response['ResponseMetadata']['HTTPStatusCode']} {exc.response['Error']['Code']}"] += 1
+    return outcomes
+
+
+def test_half_of_the_requests_get_s3_errors_and_every_one_is_counted(
+    mitmdump_bin: Path, tmp_path: Path, moto_endpoint: str, make_s3: Callable[..., Any]
+) -> None:
+    proxy = HttpErrorProxy(mitmdump_bin, moto_endpoint, tmp_path, rate=0.0, seed=11)
+    s3 = make_s3(f"http://127.0.0.1:{proxy.start()}")
+    try:
+        s3.create_bucket(Bucket="errors-half")
+        proxy.set_rate(0.5)
+        outcomes = put_many(s3, 100, "errors-half")
+        injected = proxy.new_injections()
+        proxy.set_rate(0.0)
+        assert put_many(s3, 20, "errors-half") == Counter(ok=20)
+    finally:
+        proxy.stop()
+    failed = 100 - outcomes["ok"]
+    assert 35 <= failed <= 65, outcomes
+    assert set(outcomes) - {"ok"} == {"503 SlowDown", "500 InternalError"}
+    assert len(injected) == failed, "each injected answer is logged exactly once"
+    assert {(e.status, e.code) for e in injected} == {(503, "SlowDown"), (500, "InternalError")}
+    assert all(e.method == "PUT" and e.path.startswith("/errors-half/") for e in injected)
+    assert proxy.new_injections() == []
+
+
+def test_rate_zero_injects_nothing(
+    mitmdump_bin: Path, tmp_path: Path, moto_endpoint: str, make_s3: Callable[..., Any]
+) -> None:
+    proxy = HttpErrorProxy(mitmdump_bin, moto_endpoint, tmp_path, rate=0.0, seed=1)
+    s3 = make_s3(f"http://127.0.0.1:{proxy.start()}")
+    try:
+        s3.create_bucket(Bucket="errors-none")
+        assert put_many(s3, 30, "errors-none") == Counter(ok=30)
+        assert proxy.new_injections() == []
+    finally:
+        proxy.stop()
+
+
+@pytest.fixture
+def moto_with_auth(tmp_path: Path) -> Any:
+    """moto that checks SigV4 signatures after 3 unauthenticated calls (used to create an IAM key)."""
+    proc, endpoint = start_moto(tmp_path / "moto-auth.log", env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"})
+    try:
+        iam = boto3.client(
+            "iam",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="fake-key-TESTONLY",
+            aws_secret_access_key="fake-secret-TESTONLY",
+        )
+        iam.create_user(UserName="soak")
+        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+        iam.put_user_policy(UserName="soak", PolicyName="all", PolicyDocument=json.dumps(policy))
+        key = iam.create_access_key(UserName="soak")["AccessKey"]
+        yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
+    finally:
+        proc.stop()
+
+
+def test_s3_signature_still_validates_through_the_reverse_proxy(
+    mitmdump_bin: Path, tmp_path: Path, moto_with_auth: Any, make_s3: Callable[..., Any]
+) -> None:
+    endpoint, key, secret = moto_with_auth
+    proxy = HttpErrorProxy(mitmdump_bin, endpoint, tmp_path, rate=0.0, seed=1)
+    via = f"http://127.0.0.1:{proxy.start()}"
+    try:
+        good = make_s3(via, key=key, secret=secret)
+        good.create_bucket(Bucket="signed-bucket")
+        good.put_object(Bucket="signed-bucket", Key="a", Body=b"1")
+        assert good.get_object(Bucket="signed-bucket", Key="a")["Body"].read() == b"1"
+        with pytest.raises(ClientError, match="SignatureDoesNotMatch"):
+            make_s3(via, key=key, secret="wrong-secret-TESTONLY").list_objects_v2(Bucket="signed-bucket")
+    finally:
+        proxy.stop()

@@ -1,0 +1,94 @@
+"""One monitor tick against a moto replica and a real SQLite database: the metrics.jsonl object."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.processes import Child
+from soak.run.monitor import Monitor
+from soak.run.s3 import S3Lister, S3Target
+from soak.rundir import RunDir
+from tests.soak.logs.test_live_counts import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
+from tests.support.soak import FAKE_CREDS, Moto, moto
+
+__all__ = ["moto"]
+
+
+@pytest.fixture
+def sleepers(tmp_path: Path) -> Iterator[tuple[Child, Child]]:
+    ls = Child("litestream", ["sleep", "60"], tmp_path / "run" / "logs" / "litestream.log")
+    load = Child("litestream-test load", ["sleep", "60"], tmp_path / "run" / "logs" / "load.log")
+    try:
+        yield ls.start(), load.start()
+    finally:
+        ls.stop(grace_s=1)
+        load.stop(grace_s=1)
+
+
+def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
+    dirs = RunDir(tmp_path / "run").create()
+    with sqlite3.connect(dirs.db) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE load_test (id INTEGER PRIMARY KEY, data BLOB)")
+        conn.executemany("INSERT INTO load_test (data) VALUES (?)", [(b"x",)] * 7)
+    (dirs.meta_dir / "ltx" / "0").mkdir(parents=True)
+    (dirs.meta_dir / "ltx" / "0" / "0000000000000001-000000000000000c.ltx").write_bytes(b"")
+    client: Any = moto.client()
+    client.create_bucket(Bucket="monitor-tick")
+    for key in ("0000/0000000000000001-000000000000000a.ltx", "0009/0000000000000001-0000000000000009.ltx"):
+        client.put_object(Bucket="monitor-tick", Key=f"pre/{key}", Body=b"abc")
+    target = S3Target("monitor-tick", "pre", "us-east-1", endpoint=moto.endpoint, credentials=FAKE_CREDS)
+    ls, load = sleepers
+    ls.log.write_text(f"{UPLOAD}\n{ERROR}\n")
+    seen: list[float] = []
+    monitor = Monitor(dirs, S3Lister(target), ls, load, duration_s=120, hooks=[lambda m: seen.append(m["elapsed_s"])])
+
+    first = monitor.tick(60.0)
+    assert first["s3"]["requests"] == 1, "one paginated listing per tick"
+    assert first["s3"]["levels"]["0"] == {"objects": 1, "bytes": 3, "max_txid": 10}
+    assert first["s3"]["levels"]["9"]["objects"] == 1
+    assert first["txid"] == {"local": 12, "replica": 10, "lag": 2}
+    assert first["rows"] == {"load_test": 7} and first["rows_total"] == 7
+    assert first["log"]["uploads"] == 1 and first["log"]["errors"] == 1
+    assert first["litestream"]["alive"] and first["litestream"]["rss_bytes"] > 0
+    assert first["load"] == {"alive": True, "pid": load.pid}
+    assert first["db_bytes"] > 0 and first["wal_bytes"] >= 0
+    assert seen == [60.0], "the per-tick hooks ran"
+
+    with ls.log.open("a") as fh:
+        fh.write(f"{COMPACT_L1}\n{CHECKPOINT}\n")
+    second = monitor.tick(120.0)
+    assert second["log"] == {
+        "uploads": 0,
+        "compactions": {"1": 1},
+        "snapshots": 0,
+        "checkpoints": 1,
+        "errors": 0,
+        "warnings": 0,
+    }, "only the lines added since the first tick"
+
+    lines = [json.loads(line) for line in dirs.metrics.read_text().splitlines()]
+    assert [m["elapsed_s"] for m in lines] == [60.0, 120.0]
+    assert all(m["schema_version"] == 1 and m["t"].endswith("Z") for m in lines)
+    block = dirs.log("monitor").read_text()
+    assert block.count("elapsed ") == 2 and "lag 2" in block
+    assert monitor.totals.errors == 1 and monitor.s3_requests == 2
+
+
+def test_tick_survives_an_unreachable_s3(tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
+    from common.processes import free_port
+
+    dirs = RunDir(tmp_path / "run").create()
+    target = S3Target(
+        "gone-bucket", "pre", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", credentials=FAKE_CREDS
+    )
+    ls, load = sleepers
+    tick = Monitor(dirs, S3Lister(target), ls, load, duration_s=60).tick(1.0)
+    assert tick["s3"]["objects"] is None and "error" in tick["s3"]
+    assert tick["rows"] is None and "rows_error" in tick

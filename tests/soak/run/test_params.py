@@ -1,0 +1,156 @@
+"""soak.overnight's flags: every bad input of the issue is one clear line, before anything starts."""
+
+from __future__ import annotations
+
+import inspect
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.errors import UserError
+from soak.run.params import bytes_per_row, estimate_disk, parse_params, writes_per_second
+from soak.run.tasks import overnight
+from tests.support.cli import assert_one_error_line
+from tests.support.soak import STANDINS, invoke_cli
+
+# The task's own defaults, as it hands them to parse_params (--bin/--src arrive as bin_dir/src_dir), so
+# test_defaults_are_the_seeds checks what `invoke soak.overnight` really defaults to.
+_RENAMED = {"bin": "bin_dir", "src": "src_dir"}
+_PARSED = inspect.signature(parse_params).parameters
+DEFAULTS: dict[str, Any] = {
+    _RENAMED.get(name, name): param.default
+    for name, param in inspect.signature(overnight.body).parameters.items()
+    if _RENAMED.get(name, name) in _PARSED
+}
+
+
+@pytest.fixture(autouse=True)
+def _no_s3_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+
+
+def params(**over: Any) -> Any:
+    return parse_params(**{**DEFAULTS, **over})
+
+
+def test_defaults_are_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("S3_BUCKET", raising=False)
+    monkeypatch.delenv("AWS_REGION", raising=False)
+    p = params()
+    assert (p.duration_s, p.initial_size_bytes, p.write_rate, p.pattern) == (8 * 3600, 100 * 1024**2, 100, "wave")
+    assert (p.payload_size, p.workers, p.read_ratio, p.interval_s) == (4096, 8, 0.3, 60)
+    assert p.embedded and p.region == "us-east-1"
+    assert p.prefix == f"litestream-overnight-{p.stamp}"
+    assert p.test_dir.name == f"litestream-overnight-s3-{p.stamp}"
+
+
+def test_bucket_and_region_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("S3_BUCKET", "my-soak-bucket")
+    monkeypatch.setenv("AWS_REGION", "eu-west-1")
+    p = params()
+    assert (p.bucket, p.region, p.embedded) == ("my-soak-bucket", "eu-west-1", False)
+
+
+def test_compound_durations_and_fractional_sizes() -> None:
+    p = params(duration="1h30m", initial_size="1.5GB", interval="90s")
+    assert (p.duration_s, p.initial_size_bytes, p.interval_s) == (5400, int(1.5 * 1024**3), 90)
+
+
+@pytest.mark.parametrize(
+    ("over", "needle"),
+    [
+        ({"duration": "8hours"}, "--duration '8hours' is not a duration"),
+        ({"initial_size": "12XB"}, "--initial-size '12XB' is not a size"),
+        ({"interval": "soon"}, "--interval"),
+        ({"duration": "0s"}, "--duration must be longer than zero"),
+        ({"write_rate": "0"}, "--write-rate must be greater than zero"),
+        ({"write_rate": "-5"}, "--write-rate must be greater than zero"),
+        ({"workers": "0"}, "--workers must be greater than zero"),
+        ({"payload_size": "-1"}, "--payload-size must be greater than zero"),
+        ({"payload_size": "big"}, "--payload-size 'big' is not a whole number"),
+        ({"initial_size": "0"}, "--initial-size must be larger than zero"),
+        ({"pattern": "sine"}, "--pattern 'sine' is unknown"),
+        ({"workers": "9", "write_rate": "8"}, "--workers 9 is greater than --write-rate 8"),
+        ({"read_ratio": "1.5"}, "--read-ratio must be between 0 and 1"),
+        ({"read_ratio": "-0.1"}, "--read-ratio must be between 0 and 1"),
+        ({"replica": "gcs"}, "--replica 'gcs' is unknown"),
+        ({"bin_dir": "/x", "src_dir": "/y"}, "either --bin"),
+        ({"endpoint": "http://127.0.0.1:9000"}, "--endpoint needs a bucket"),
+    ],
+)
+def test_bad_input_is_a_user_error(over: dict[str, Any], needle: str) -> None:
+    with pytest.raises(UserError, match=None) as info:
+        params(**over)
+    assert needle in str(info.value)
+
+
+def test_non_empty_test_dir_is_refused(tmp_path: Path) -> None:
+    (tmp_path / "old-run.txt").write_text("x")
+    with pytest.raises(UserError, match="is not empty"):
+        params(test_dir=str(tmp_path))
+    assert params(test_dir=str(tmp_path / "new")).test_dir == tmp_path / "new"
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert params(test_dir=str(empty)).test_dir == empty
+
+
+def test_disk_estimate_for_the_seeds_load_is_several_gigabytes() -> None:
+    # Reference §1: ~58 writes/s for 8 h of 4 KiB payloads (1 overflow page + a share of a leaf) ≈ 7-8 GB.
+    p = params()
+    assert 55 < writes_per_second(p) < 62
+    assert 4096 < bytes_per_row(4096) < 2 * 4096
+    est = estimate_disk(p)
+    assert 6 * 1024**3 < est.growth_bytes < 9 * 1024**3
+    assert est.needed_bytes > 2 * est.growth_bytes
+    assert "GiB" in est.describe()
+
+
+def test_small_payload_rows_need_no_overflow_page() -> None:
+    assert bytes_per_row(1024) < 1200
+
+
+# ------------------------------------------------------------------ through the real invoke CLI
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--duration", "8hours"], "'8hours' is not a duration"),
+        (["--initial-size", "12XB"], "'12XB' is not a size"),
+        (["--write-rate=-1"], "--write-rate must be greater than zero"),
+        (["--duration", "0s"], "--duration must be longer than zero"),
+        (["--workers", "0"], "--workers must be greater than zero"),
+        (["--payload-size", "0"], "--payload-size must be greater than zero"),
+        (["--pattern", "sawtooth"], "unknown"),
+        (["--workers", "20", "--write-rate", "10"], "greater than --write-rate"),
+        (["--read-ratio", "2"], "--read-ratio must be between 0 and 1"),
+    ],
+)
+def test_cli_bad_input_one_error_line(args: list[str], needle: str, tmp_path: Path) -> None:
+    done = invoke_cli(*args, "--bin", str(STANDINS), "--test-dir", str(tmp_path / "run"))
+    assert_one_error_line(done, needle)
+    assert not (tmp_path / "run").exists(), "nothing may be created for bad input"
+
+
+def test_cli_non_empty_test_dir(tmp_path: Path) -> None:
+    (tmp_path / "keep.txt").write_text("earlier run")
+    done = invoke_cli("--bin", str(STANDINS), "--test-dir", str(tmp_path))
+    assert_one_error_line(done, "is not empty")
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_cli_missing_binaries(tmp_path: Path) -> None:
+    done = invoke_cli("--bin", str(tmp_path / "nowhere"), "--test-dir", str(tmp_path / "run"))
+    assert_one_error_line(done, "litestream does not exist", "invoke build")
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_non_executable_binary(tmp_path: Path) -> None:
+    bindir = tmp_path / "bin"
+    shutil.copytree(STANDINS, bindir)
+    (bindir / "litestream-test").chmod(0o644)
+    done = invoke_cli("--bin", str(bindir), "--test-dir", str(tmp_path / "run"))
+    assert_one_error_line(done, "litestream-test is not executable", "chmod +x")

@@ -1,0 +1,211 @@
+"""The S3 side against a real moto server process: preflight classification and per-level listings."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from common.errors import UserError
+from common.processes import free_port
+from soak.run.s3 import (
+    FileLister,
+    S3Lister,
+    S3Target,
+    embedded_target,
+    local_txid,
+    preflight,
+    resolve_credentials,
+)
+from tests.support.cli import assert_one_error_line
+from tests.support.soak import FAKE_CREDS, STANDINS, Moto, invoke_cli, moto
+
+__all__ = ["moto"]
+
+
+def target(server: Moto, bucket: str, **creds: str) -> S3Target:
+    return S3Target(
+        bucket=bucket,
+        prefix="soak/pre",
+        region="us-east-1",
+        endpoint=server.endpoint,
+        credentials={**FAKE_CREDS, **creds},
+    )
+
+
+@pytest.fixture(scope="module")
+def auth_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Moto, dict[str, str]]]:
+    """moto enforcing IAM after the readiness probe and three set-up calls: a bucket, a user without policy, its key."""
+    server = Moto(tmp_path_factory.mktemp("authmoto") / "moto.log", env={"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
+    try:
+        s3: Any = server.client()
+        iam: Any = server.client("iam")
+        s3.create_bucket(Bucket="auth-bucket")
+        iam.create_user(UserName="no-policy")
+        key = iam.create_access_key(UserName="no-policy")["AccessKey"]
+        yield server, {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
+    finally:
+        server.child.stop(grace_s=5)
+
+
+def test_preflight_passes_and_leaves_no_probe(moto: Moto) -> None:
+    client: Any = moto.client()
+    client.create_bucket(Bucket="preflight-ok")
+    seconds = preflight(target(moto, "preflight-ok"))
+    assert seconds >= 0
+    assert client.list_objects_v2(Bucket="preflight-ok").get("KeyCount", 0) == 0
+
+
+def test_preflight_bucket_missing(moto: Moto) -> None:
+    with pytest.raises(UserError, match="no such bucket: s3://does-not-exist-bucket"):
+        preflight(target(moto, "does-not-exist-bucket"))
+
+
+def test_preflight_endpoint_unreachable() -> None:
+    closed = S3Target(
+        "any-bucket", "p", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", credentials=FAKE_CREDS
+    )
+    with pytest.raises(UserError, match="S3 endpoint unreachable"):
+        preflight(closed)
+
+
+def test_preflight_unknown_access_key_is_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]]) -> None:
+    server, _ = auth_moto
+    with pytest.raises(UserError, match=r"wrong S3 credentials .*InvalidAccessKeyId"):
+        preflight(target(server, "auth-bucket", AWS_ACCESS_KEY_ID="fake-unknown-TESTONLY"))
+
+
+def test_preflight_wrong_secret_is_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]]) -> None:
+    server, key = auth_moto
+    creds = {**key, "AWS_SECRET_ACCESS_KEY": "fake-wrong-secret-TESTONLY"}
+    with pytest.raises(UserError, match=r"wrong S3 credentials .*SignatureDoesNotMatch"):
+        preflight(target(server, "auth-bucket", **creds))
+
+
+def test_preflight_user_without_policy_is_access_denied(auth_moto: tuple[Moto, dict[str, str]]) -> None:
+    server, key = auth_moto
+    with pytest.raises(UserError, match=r"access denied to s3://auth-bucket.*AccessDenied.*s3:PutObject"):
+        preflight(target(server, "auth-bucket", **key))
+
+
+def test_embedded_target_creates_its_bucket(moto: Moto) -> None:
+    class Server:
+        endpoint = moto.endpoint
+
+    t = embedded_target(Server(), "pre", "us-east-1", "20260101-000000")  # type: ignore[arg-type]
+    assert t.embedded and t.bucket == "litestream-soak-20260101-000000"
+    preflight(t)
+
+
+def _put(client: Any, bucket: str, key: str, size: int) -> None:
+    client.put_object(Bucket=bucket, Key=key, Body=b"\0" * size)
+
+
+def test_listing_per_level_with_pagination(moto: Moto) -> None:
+    client: Any = moto.client()
+    client.create_bucket(Bucket="listing-levels")
+    keys = {
+        "soak/pre/0000/0000000000000001-0000000000000001.ltx": 100,
+        "soak/pre/0000/0000000000000002-000000000000000a.ltx": 10,
+        "soak/pre/0001/0000000000000001-0000000000000008.ltx": 50,
+        "soak/pre/0009/0000000000000001-0000000000000005.ltx": 500,
+        "soak/pre/notes.txt": 7,  # counted in the totals, not in a level
+        "soak/other/0000/0000000000000001-00000000000000ff.ltx": 1,  # another prefix: not ours
+    }
+    for key, size in keys.items():
+        _put(client, "listing-levels", key, size)
+    lister = S3Lister(target(moto, "listing-levels"))
+    lister.page_size = 2
+    listing = lister.listing()
+    assert (listing.objects, listing.bytes) == (5, 667)
+    assert listing.requests == 3  # five keys in pages of two: one paginated pass, three requests
+    levels = listing.to_json()["levels"]
+    assert levels["0"] == {"objects": 2, "bytes": 110, "max_txid": 10}
+    assert levels["1"] == {"objects": 1, "bytes": 50, "max_txid": 8}
+    assert levels["9"] == {"objects": 1, "bytes": 500, "max_txid": 5}
+    assert listing.l0_max_txid == 10
+    only_l0 = lister.listing(level=0)
+    assert (only_l0.objects, only_l0.l0_max_txid, only_l0.requests) == (2, 10, 1)
+
+
+def test_file_replica_listing_and_local_txid(tmp_path: Path) -> None:
+    for level, name in [(0, "0000000000000003-0000000000000004.ltx"), (9, "0000000000000001-0000000000000002.ltx")]:
+        (tmp_path / "ltx" / str(level)).mkdir(parents=True, exist_ok=True)
+        (tmp_path / "ltx" / str(level) / name).write_bytes(b"x" * 3)
+    listing = FileLister(tmp_path).listing()
+    assert set(listing.to_json()["levels"]) == {"0", "9"}
+    assert listing.l0_max_txid == 4
+    assert local_txid(tmp_path) == 4
+
+
+def test_restore_url_carries_the_custom_endpoint() -> None:
+    t = S3Target("b-bucket", "pre/fix", "us-east-1", endpoint="http://127.0.0.1:9000")
+    assert t.restore_url() == (
+        "s3://b-bucket/pre/fix?region=us-east-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000&forcePathStyle=true"
+    )
+    assert S3Target("b-bucket", "p", "eu-west-1").restore_url() == "s3://b-bucket/p?region=eu-west-1"
+
+
+def test_child_env_has_credentials_and_no_ca_bundle_for_http() -> None:
+    t = S3Target("b-bucket", "p", "us-east-1", endpoint="http://127.0.0.1:9", credentials=FAKE_CREDS)
+    env, notes = t.child_env({"AWS_CA_BUNDLE": "/etc/ca.pem", "AWS_SESSION_TOKEN": "stale-TESTONLY", "PATH": "/bin"})
+    assert env["AWS_ACCESS_KEY_ID"] == FAKE_CREDS["AWS_ACCESS_KEY_ID"]
+    assert "AWS_CA_BUNDLE" not in env and "AWS_SESSION_TOKEN" not in env
+    assert notes and "AWS_CA_BUNDLE" in notes[0]
+    https = S3Target("b-bucket", "p", "us-east-1", endpoint="https://s3.example", credentials=FAKE_CREDS)
+    assert https.child_env({"AWS_CA_BUNDLE": "/etc/ca.pem"})[0]["AWS_CA_BUNDLE"] == "/etc/ca.pem"
+
+
+# ------------------------------------------------------------------ through the real invoke CLI
+
+
+def _cli_s3(tmp_path: Path, endpoint: str, bucket: str, env: dict[str, str] | None = None) -> Any:
+    run = tmp_path / "run"
+    done = invoke_cli(
+        "--bin", str(STANDINS), "--bucket", bucket, "--endpoint", endpoint, "--test-dir", str(run), env=env
+    )
+    return done, run
+
+
+def test_cli_endpoint_unreachable(tmp_path: Path) -> None:
+    done, run = _cli_s3(tmp_path, f"http://127.0.0.1:{free_port()}", "any-bucket")
+    assert_one_error_line(done, "S3 endpoint unreachable", "--endpoint")
+    assert not run.exists()
+
+
+def test_cli_bucket_missing(moto: Moto, tmp_path: Path) -> None:
+    done, _ = _cli_s3(tmp_path, moto.endpoint, "missing-bucket-cli")
+    assert_one_error_line(done, "no such bucket")
+
+
+def test_cli_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]], tmp_path: Path) -> None:
+    server, key = auth_moto
+    env = {**key, "AWS_SECRET_ACCESS_KEY": "fake-wrong-secret-TESTONLY"}
+    done, _ = _cli_s3(tmp_path, server.endpoint, "auth-bucket", env=env)
+    line = assert_one_error_line(done, "wrong S3 credentials")
+    assert "fake-wrong-secret-TESTONLY" not in done.stdout + done.stderr
+    assert key["AWS_ACCESS_KEY_ID"] not in line
+
+
+def test_no_credentials_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    for name in list(os.environ):
+        if name.startswith("AWS_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254 from a test
+    with pytest.raises(UserError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID"):
+        resolve_credentials("us-east-1")
+
+
+def test_resolved_credentials_come_from_the_standard_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "fake-chain-key-TESTONLY")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-chain-secret-TESTONLY")
+    monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
+    assert resolve_credentials("us-east-1") == {
+        "AWS_ACCESS_KEY_ID": "fake-chain-key-TESTONLY",
+        "AWS_SECRET_ACCESS_KEY": "fake-chain-secret-TESTONLY",
+    }
