@@ -8,8 +8,9 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.versions import ReleaseVersion, parse_version
-from release.homebrew.checksums_source import load_checksums, pick_archives
-from release.homebrew.formula import render_formula, write_formula
+from release.homebrew.checksums_source import Archive, load_checksums, pick_archives
+from release.homebrew.formula import is_preview, render_formula, write_formula
+from release.homebrew.published import check_published_archives
 from release.homebrew.tap import SyncResult, TapTarget, sync_tap
 from release.homebrew.tap_layout import normalize_formula_path
 from release.homebrew.tap_plans import formula_plan, setup_plan, tap_name
@@ -19,37 +20,56 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class FormulaInputs:
-    """Where a formula's facts come from: the tag, the checksums source and the release download base."""
+    """Where a formula's facts come from: the tag, the checksums source, the release download base, and whether a
+    local build's dist/ may be used (a preview)."""
 
     version: str | None
     checksums: str | None
     url_base: str
-    dist_file: Path
+    dist: Path
+    preview: bool = False
 
 
-def prepare_formula(inputs: FormulaInputs, say: Say = print) -> tuple[ReleaseVersion, str]:
+@dataclass(frozen=True)
+class Prepared:
+    """A rendered formula and what it was rendered from."""
+
+    version: ReleaseVersion
+    archives: list[Archive]
+    text: str
+    preview: bool
+
+
+def prepare_formula(inputs: FormulaInputs, say: Say = print) -> Prepared:
     """Validate the tag, find the checksums, pick the five archives, render the formula text."""
     # 1. version: vMAJOR.MINOR.PATCH[-pre], before any download.
     version = parse_version(inputs.version)
-    # 2. checksums: --checksums, else dist/checksums.txt of this version, else the GitHub release's.
+    # 2. checksums: the published release's; a local build's dist/ only with --preview.
     notes: list[str] = []
     checksums = load_checksums(
-        version, given=inputs.checksums, dist_file=inputs.dist_file, url_base=inputs.url_base, log=notes
+        version,
+        given=inputs.checksums,
+        url_base=inputs.url_base,
+        preview=inputs.preview,
+        dist=inputs.dist,
+        log=notes,
     )
     for note in notes:
         say(note)
     # 3. archives: darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version.
     archives = pick_archives(checksums, version)
     say("archives: " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in archives))
-    # 4. render: the template under release/templates/.
-    return version, render_formula(version, archives, url_base=inputs.url_base)
+    # 4. render: the template under release/homebrew/templates/, marked when it is a preview.
+    text = render_formula(version, archives, url_base=inputs.url_base, preview=checksums.local)
+    return Prepared(version, archives, text, checksums.local)
 
 
 def formula_job(inputs: FormulaInputs, output: Path, say: Say = print) -> Path:
     """release.formula: render and write the formula file (Formula/litestream.rb by default)."""
-    version, text = prepare_formula(inputs, say)
-    write_formula(text, output)
-    say(f"formula: wrote {_shown(output)} for {version.tag}")
+    prepared = prepare_formula(inputs, say)
+    write_formula(prepared.text, output)
+    kind = "a PREVIEW (sha256 of a local build; release.tap will not publish it)" if prepared.preview else ""
+    say(f"formula: wrote {_shown(output)} for {prepared.version.tag}" + (f", {kind}" if kind else ""))
     return output
 
 
@@ -71,14 +91,29 @@ def _require_repo(target: TapTarget) -> TapTarget:
 def tap_job(
     inputs: FormulaInputs, target: TapTarget, path: str, *, dry_run: bool, say: Say = print, workdir: Path | None = None
 ) -> SyncResult:
-    """release.tap: render the formula, then commit it at ``path`` in the tap and push (or show the diff)."""
+    """release.tap: render the formula, check every archive it names, then commit it in the tap and push.
+
+    A preview (a local build's sha256) is never published: it may only be shown with ``dry_run``.
+    """
+    if inputs.preview and not dry_run:
+        raise UserError(
+            "release.tap never publishes a preview (sha256 of a local build, not of the release); drop --preview "
+            "to publish the release's own checksums, or add --dry-run to see the preview's diff"
+        )
     formula_path = normalize_formula_path(path)
     target = _require_repo(target)
-    version, text = prepare_formula(inputs, say)
+    prepared = prepare_formula(inputs, say)
+    if is_preview(prepared.text) and not dry_run:
+        raise UserError("the formula is marked as a preview; release.tap never publishes one")
+    if dry_run:
+        say("downloads: not checked in a dry run (release.tap checks each archive before it pushes)")
+    else:
+        say(f"downloads: checking the {len(prepared.archives)} archives the formula names")
+        check_published_archives(prepared.archives, inputs.url_base, prepared.version, say)
     return sync_tap(
         target,
-        formula_plan(formula_path, text),
-        message=f"litestream {version.tag}",
+        formula_plan(formula_path, prepared.text),
+        message=f"litestream {prepared.version.tag}",
         dry_run=dry_run,
         say=say,
         workdir=workdir,

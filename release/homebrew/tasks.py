@@ -14,16 +14,19 @@ from release.homebrew.tap import TapTarget
 
 DEFAULT_URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
 DEFAULT_OUTPUT = PROJECT_ROOT / "Formula" / "litestream.rb"
-CHECKSUMS_HELP = "checksums.txt path or URL (default: dist/checksums.txt of this version, else the GitHub release's)"
+CHECKSUMS_HELP = "a published checksums.txt, URL or path (default: <release.url_base>/<tag>/checksums.txt)"
+PREVIEW_HELP = "render from a local build's dist/checksums.txt (or --checksums PATH); marked as a preview"
+DIST_HELP = "the local build's directory for --preview (default: dist)"
 VERSION_HELP = "release tag vMAJOR.MINOR.PATCH[-pre], e.g. v0.5.16"
 
 
-def _inputs(c: Any, version: str | None, checksums: str | None) -> FormulaInputs:
+def _inputs(c: Any, version: str | None, checksums: str | None, preview: bool, dist: str) -> FormulaInputs:
     return FormulaInputs(
         version=version,
         checksums=checksums,
         url_base=str(config_value(c, "release.url_base", DEFAULT_URL_BASE)),
-        dist_file=PROJECT_ROOT / "dist" / "checksums.txt",
+        dist=Path(dist),
+        preview=preview,
     )
 
 
@@ -41,12 +44,21 @@ def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
         "version": VERSION_HELP,
         "checksums": CHECKSUMS_HELP,
         "output": "formula file (default: Formula/litestream.rb)",
+        "preview": PREVIEW_HELP,
+        "dist": DIST_HELP,
     }
 )
 @fail_cleanly
-def formula(c: Any, version: str | None = None, checksums: str | None = None, output: str | None = None) -> None:
-    """Render the Homebrew formula for a release from its checksums.txt."""
-    formula_job(_inputs(c, version, checksums), Path(output) if output else DEFAULT_OUTPUT)
+def formula(
+    c: Any,
+    version: str | None = None,
+    checksums: str | None = None,
+    output: str | None = None,
+    preview: bool = False,
+    dist: str = "dist",
+) -> None:
+    """Render the Homebrew formula for a release from its published checksums.txt (a local build: --preview)."""
+    formula_job(_inputs(c, version, checksums, preview, dist), Path(output) if output else DEFAULT_OUTPUT)
 
 
 @task(
@@ -57,6 +69,8 @@ def formula(c: Any, version: str | None = None, checksums: str | None = None, ou
         "branch": "tap branch to push to (default: tap.branch, main)",
         "path": "formula path in the tap (default: tap.path, litestream.rb at the root)",
         "dry_run": "print the formula's unified diff; commit and push nothing",
+        "preview": "with --dry-run only: show a preview's diff (a preview is never published)",
+        "dist": DIST_HELP,
     }
 )
 @fail_cleanly
@@ -68,10 +82,12 @@ def tap(
     branch: str | None = None,
     path: str | None = None,
     dry_run: bool = False,
+    preview: bool = False,
+    dist: str = "dist",
 ) -> None:
-    """Publish the formula to the Homebrew tap: one commit, pushed; nothing when already up to date."""
+    """Publish the formula to the Homebrew tap after checking every archive it names: one commit, pushed."""
     tap_job(
-        _inputs(c, version, checksums),
+        _inputs(c, version, checksums, preview, dist),
         _target(c, tap_repo, branch),
         path or str(config_value(c, "tap.path", "litestream.rb")),
         dry_run=dry_run,
