@@ -327,3 +327,40 @@ def test_release_build_src_not_litestream(tmp_path: Path) -> None:
     assert_one_error_line(
         run_invoke("release.build", "--src", str(tmp_path), "--version", TAG), "not a Litestream checkout"
     )
+
+
+# --- the real Litestream checkout (LITESTREAM_SRC) ------------------------------------------------------------
+
+
+@pytest.mark.litestream
+def test_real_litestream_snapshot_names_and_version_are_goreleasers_own(
+    litestream_src: Path, goreleaser: Path, tmp_path: Path
+) -> None:
+    """release.build --snapshot against GoReleaser run by hand on a plain clone: same files, same version."""
+    job = run_release_build(litestream_src, tmp_path / "ours", None, snapshot=True)
+    theirs = tmp_path / "theirs" / litestream_src.name
+    subprocess.run(["git", "clone", "-q", str(litestream_src), str(theirs)], check=True)
+    head = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=litestream_src, text=True).strip()
+    subprocess.run(["git", "checkout", "-q", "--detach", head], cwd=theirs, check=True)
+    skip = [] if shutil.which("syft") else ["--skip=sbom"]
+    by_hand = subprocess.run(
+        [str(goreleaser), "release", "--snapshot", "--clean", *skip], cwd=theirs, capture_output=True, text=True
+    )
+    assert by_hand.returncode == 0, by_hand.stderr[-3000:]
+
+    def shipped(dist: Path) -> list[str]:
+        ours_only = {"release-build.json", "goreleaser.log", "config.yaml", "artifacts.json", "metadata.json"}
+        return sorted(p.name for p in dist.iterdir() if p.is_file() and p.name not in ours_only)
+
+    assert shipped(job.dist) == shipped(theirs / "dist")
+    assert sorted(p.name for p in job.dist.iterdir() if p.is_dir()) == sorted(
+        p.name for p in (theirs / "dist").iterdir() if p.is_dir()
+    )
+    ours_bin = dist_checks.host_binary(job.contents)
+    theirs_bin = dist_checks.host_binary(read_dist(theirs / "dist"))
+    assert ours_bin is not None and theirs_bin is not None
+    printed = [subprocess.check_output([str(b.path), "version"], text=True).strip() for b in (ours_bin, theirs_bin)]
+    assert printed[0] == printed[1] == job.contents.metadata.version
+    if job.contents.metadata.tag == "v0.5.16":  # the checkout the issue names
+        assert "litestream-v0.5.16-next-linux-x86_64.tar.gz" in shipped(job.dist)
+        assert printed[0] == "v0.5.16-next"
