@@ -123,7 +123,7 @@ def run_dev_build(src: Path, out: Path, version: str = "") -> DevBuild:
     """Run the dev build job; the staging directory is removed whatever happens."""
     job = DevBuild(src=src, out=out.resolve(), version=version)
     try:
-        job.timings = run_steps(DEV_BUILD_STEPS, job)
+        job.timings = run_steps(DEV_BUILD_STEPS, job).timings
     finally:
         if job.staging is not None:
             shutil.rmtree(job.staging, ignore_errors=True)

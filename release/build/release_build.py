@@ -217,5 +217,5 @@ def run_release_build(
     job = ReleaseBuild(
         src=src, dist=dist.resolve(), version=version, jobs=jobs or parse_jobs(None), snapshot=snapshot, targets=targets
     )
-    job.timings = run_steps(RELEASE_BUILD_STEPS, job)
+    job.timings = run_steps(RELEASE_BUILD_STEPS, job).timings
     return job
