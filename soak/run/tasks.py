@@ -10,6 +10,7 @@ from common.errors import fail_cleanly
 from common.settings import config_value
 from soak.faults.plan import parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
+from soak.run.binaries import check_source
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
 from soak.rundir import RunDir
@@ -103,6 +104,8 @@ def overnight(  # type: ignore[no-untyped-def]
         fault_seed=fault_seed,
     )
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
+    if params.src_dir is not None:
+        check_source(params.src_dir)
     run = SoakRun(
         params=params,
         dirs=RunDir(params.test_dir),

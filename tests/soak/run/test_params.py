@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,20 +9,9 @@ from typing import Any
 import pytest
 
 from common.errors import UserError
-from soak.run.params import bytes_per_row, estimate_disk, parse_params, writes_per_second
-from soak.run.tasks import overnight
+from soak.run.params import bytes_per_row, estimate_disk, writes_per_second
 from tests.support.cli import assert_one_error_line
-from tests.support.soak import STANDINS, invoke_cli
-
-# The task's own defaults, as it hands them to parse_params (--bin/--src arrive as bin_dir/src_dir), so
-# test_defaults_are_the_seeds checks what `invoke soak.overnight` really defaults to.
-_RENAMED = {"bin": "bin_dir", "src": "src_dir"}
-_PARSED = inspect.signature(parse_params).parameters
-DEFAULTS: dict[str, Any] = {
-    _RENAMED.get(name, name): param.default
-    for name, param in inspect.signature(overnight.body).parameters.items()
-    if _RENAMED.get(name, name) in _PARSED
-}
+from tests.support.soak import STANDINS, invoke_cli, soak_params
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +21,7 @@ def _no_s3_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def params(**over: Any) -> Any:
-    return parse_params(**{**DEFAULTS, **over})
+    return soak_params(**over)
 
 
 def test_defaults_are_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -154,3 +142,19 @@ def test_cli_non_executable_binary(tmp_path: Path) -> None:
     (bindir / "litestream-test").chmod(0o644)
     done = invoke_cli("--bin", str(bindir), "--test-dir", str(tmp_path / "run"))
     assert_one_error_line(done, "litestream-test is not executable", "chmod +x")
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda tmp: tmp / "litestreem", "litestreem does not exist"),
+        (lambda tmp: tmp, "is not a Litestream checkout: it has no go.mod"),
+    ],
+)
+def test_cli_bad_src_is_refused_before_anything_starts(tmp_path: Path, make: Any, needle: str) -> None:
+    """A typo in --src: the line says what is wrong with the checkout; no banner, no build, no run dir."""
+    run_dir = tmp_path / "run"
+    done = invoke_cli("--src", str(make(tmp_path)), "--test-dir", str(run_dir))
+    assert_one_error_line(done, needle)
+    assert "overnight soak" not in done.stdout, "the banner belongs to a run that starts"
+    assert not run_dir.exists()
