@@ -70,10 +70,12 @@ def run_steps(
     *,
     say: Callable[[str], None] = print,
     before: Callable[[Step[S]], None] | None = None,
+    heading: Callable[[int, int, Step[S]], str] = announce,
 ) -> StepLog:
     """Run the steps in order, announcing each with ``say``; the first exception other than ``Skip`` stops the job.
 
-    ``before`` is called with each step just before it runs (the soak records the phase it is in).
+    ``before`` is called with each step just before it runs (the soak records the phase it is in); ``heading``
+    words the line that announces a step (the gate numbers its one step among all the gates).
     An OSError (disk full, no permission, a file where a directory should be) is a broken environment,
     so it becomes a UserError naming the step and the path rather than a traceback.
     """
@@ -81,7 +83,7 @@ def run_steps(
     for number, step in enumerate(steps, 1):
         if before is not None:
             before(step)
-        say(announce(number, len(steps), step))
+        say(heading(number, len(steps), step))
         started = time.perf_counter()
         try:
             step.run(state)

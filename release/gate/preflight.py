@@ -14,7 +14,7 @@ import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import git
@@ -33,7 +33,8 @@ from release.build import toolchain as gotoolchain
 from release.homebrew.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.homebrew.git_auth import describe_remote, git_auth
 
-MARK = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
+CheckStatus = Literal["ok", "fail", "warn", "skip"]
+MARK: dict[CheckStatus, str] = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
 _GITHUB_REPO = re.compile(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", re.IGNORECASE)
 
 
@@ -42,7 +43,7 @@ class Check:
     """One preflight line: ok, fail, warn (noted, not blocking) or skip (does not apply)."""
 
     name: str
-    status: str
+    status: CheckStatus
     detail: str
 
 
@@ -51,7 +52,9 @@ class PreflightReport:
     """Every check's line, plus what later gates need to know (HEAD, whether the version is the tag at HEAD)."""
 
     checks: list[Check] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # head_sha, describe, tagged_at_head
+    head_sha: str | None = None
+    describe: str | None = None
+    tagged_at_head: bool | None = None  # None: the version check could not tell (the checkout did not open)
 
     @property
     def passed(self) -> bool:
@@ -64,7 +67,14 @@ class PreflightReport:
         return f"{counts['ok']} ✔, {counts['fail']} ✘, {warnings}, {counts['skip']} n/a"
 
     def as_json(self) -> dict[str, Any]:
-        return {"schema_version": 1, "passed": self.passed, "checks": [asdict(c) for c in self.checks], **self.facts}
+        return {
+            "schema_version": 1,
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "head_sha": self.head_sha,
+            "describe": self.describe,
+            "tagged_at_head": self.tagged_at_head,
+        }
 
 
 @dataclass(frozen=True)
@@ -96,7 +106,7 @@ class Settings:
 def check_checkout(src: Path, report: PreflightReport) -> Check:
     """The checkout at --src is clean: evidence must belong to a commit, not to uncommitted edits."""
     checkout = gosrc.open_checkout(src)
-    report.facts.update(head_sha=checkout.head_sha, describe=checkout.describe())
+    report.head_sha, report.describe = checkout.head_sha, checkout.describe()
     if checkout.is_dirty():
         changed = checkout.dirty_entries()
         listed = ", ".join(line[3:] for line in changed[:5]) + (" …" if len(changed) > 5 else "")
@@ -108,9 +118,9 @@ def check_version(src: Path, version: ReleaseVersion, report: PreflightReport) -
     """--version is not tagged yet (snapshot build), or is the tag at HEAD (release build)."""
     checkout = gosrc.open_checkout(src)
     if version.tag in checkout.tags_at_head():
-        report.facts["tagged_at_head"] = True
+        report.tagged_at_head = True
         return Check("version tag", "ok", f"{version.tag} is the tag at HEAD: release build")
-    report.facts["tagged_at_head"] = False
+    report.tagged_at_head = False
     tags = {tag.name: tag for tag in git.Repo(checkout.path).tags}
     if version.tag in tags:
         elsewhere = tags[version.tag].commit.hexsha
@@ -225,7 +235,7 @@ def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersio
         if skip_upload == "true" or (skip_upload == "auto" and version.prerelease):
             continue
         if ours and theirs == ours:
-            status = "fail" if publish else "warn"
+            status: CheckStatus = "fail" if publish else "warn"
             return Check(
                 "single tap writer",
                 status,
@@ -263,7 +273,7 @@ def print_status(report: PreflightReport, console: Console | None = None) -> Non
     """The ✔/✘ status lines."""
     console = console or terminal()
     width = max(len(check.name) for check in report.checks)
-    colour = {"ok": "green", "fail": "red", "warn": "yellow", "skip": "dim"}
+    colour: dict[CheckStatus, str] = {"ok": "green", "fail": "red", "warn": "yellow", "skip": "dim"}
     for check in report.checks:
         console.print(
             Text.assemble((MARK[check.status], colour[check.status]), f" {check.name.ljust(width)}  {check.detail}")
