@@ -74,7 +74,7 @@ def find_binaries(bin_dir: Path, flag: str = "--bin") -> Binaries:
 
 
 def check_source(src: Path) -> None:
-    """``--src`` is a Litestream git checkout; checked before anything starts, so a typo costs one line and no run dir."""
+    """``--src`` is a Litestream git checkout: checked before anything starts, so a typo costs one line, no run dir."""
     open_checkout(src)
 
 
