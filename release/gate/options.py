@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
-from common.settings import PROJECT_ROOT, project_context, resolve_src
+from common.settings import PROJECT_ROOT, Settings, resolve_src
 from common.units import parse_duration
 from common.versions import ReleaseVersion, parse_version
 
@@ -63,7 +63,7 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     parse_duration(args.soak_duration, name="soak-duration")
     out = Path(args.out).expanduser()
     return GateOptions(
-        src=resolve_src(project_context(), args.src),
+        src=resolve_src(Settings.for_project(), args.src),
         version=parse_version(args.version),
         soak_duration=args.soak_duration,
         out=(out if out.is_absolute() else PROJECT_ROOT / out).resolve(),

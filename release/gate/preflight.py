@@ -26,7 +26,7 @@ from rich.text import Text
 
 from common.console import terminal
 from common.errors import UserError
-from common.settings import config_value, project_context
+from common.settings import Settings as ProjectSettings
 from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
 from release.build import toolchain as gotoolchain
@@ -79,7 +79,7 @@ class PreflightReport:
 
 @dataclass(frozen=True)
 class Settings:
-    """What preflight reads from the environment and invoke.yaml, resolved the way the tasks resolve it."""
+    """What preflight reads from the environment and the config files, resolved as the tasks resolve it."""
 
     s3_bucket: str
     s3_endpoint: str
@@ -88,15 +88,15 @@ class Settings:
     tap_branch: str
 
     @classmethod
-    def resolve(cls) -> Settings:
-        ctx = project_context()
+    def resolve(cls, settings: ProjectSettings | None = None) -> Settings:
+        """The one precedence of common.settings (environment > user config > project config > default)."""
+        settings = settings or ProjectSettings.for_project()
         return cls(
-            # The same precedence as soak.overnight: invoke.yaml/INVOKE_S3_*, then S3_BUCKET / AWS_REGION.
-            s3_bucket=str(config_value(ctx, "s3.bucket", "") or os.environ.get("S3_BUCKET", "")),
-            s3_endpoint=str(config_value(ctx, "s3.endpoint", "")),
-            s3_region=str(config_value(ctx, "s3.region", "") or os.environ.get("AWS_REGION", "us-east-1")),
-            tap_repo=str(config_value(ctx, "tap.repo", "")),
-            tap_branch=str(config_value(ctx, "tap.branch", "main")),
+            s3_bucket=settings.get("s3.bucket"),
+            s3_endpoint=settings.get("s3.endpoint"),
+            s3_region=settings.get("s3.region"),
+            tap_repo=settings.get("tap.repo"),
+            tap_branch=settings.get("tap.branch"),
         )
 
 
@@ -181,7 +181,9 @@ def check_tap_push(settings: Settings, publish: bool) -> Check:
     if not token:
         return Check("tap push", "fail", f"{TAP_TOKEN_ENV} is not set; export a token that can push to the tap")
     if not settings.tap_repo:
-        return Check("tap push", "fail", "no tap repository configured; set tap.repo in invoke.yaml or INVOKE_TAP_REPO")
+        return Check(
+            "tap push", "fail", "no tap repository configured; set INVOKE_TAP_REPO or tap.repo in ~/.invoke.yaml"
+        )
     shown = describe_remote(settings.tap_repo)
     try:
         error = push_dry_run(settings.tap_repo, settings.tap_branch)

@@ -156,7 +156,12 @@ def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) ->
         embedded=True,
         credentials={"AWS_ACCESS_KEY_ID": EMBEDDED_KEY_ID, "AWS_SECRET_ACCESS_KEY": EMBEDDED_SECRET},
     )
-    target.client().create_bucket(Bucket=target.bucket)
+    # Outside us-east-1, S3 (and moto) wants the region named again when the bucket is created.
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    try:
+        target.client().create_bucket(Bucket=target.bucket, **where)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise UserError(f"the embedded S3 did not create its bucket in region {region}: {exc}") from None
     return target
 
 

@@ -7,7 +7,7 @@ from invoke.tasks import task
 from rich.console import Console
 
 from common.errors import fail_cleanly
-from common.settings import config_value
+from common.settings import Settings
 from soak.faults.plan import parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
 from soak.run.binaries import check_source
@@ -73,6 +73,7 @@ def overnight(  # type: ignore[no-untyped-def]
     fault_seed=None,
 ):
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
+    settings = Settings.from_context(c)
     params = parse_params(
         duration=duration,
         initial_size=initial_size,
@@ -83,9 +84,9 @@ def overnight(  # type: ignore[no-untyped-def]
         read_ratio=read_ratio,
         interval=interval,
         replica=replica,
-        bucket=bucket or config_value(c, "s3.bucket") or None,
-        region=region or config_value(c, "s3.region") or None,
-        endpoint=endpoint or config_value(c, "s3.endpoint") or None,
+        bucket=settings.get("s3.bucket", bucket),
+        region=settings.get("s3.region", region),
+        endpoint=settings.get("s3.endpoint", endpoint),
         prefix=prefix,
         test_dir=test_dir,
         bin_dir=bin,

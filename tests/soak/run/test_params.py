@@ -35,11 +35,17 @@ def test_defaults_are_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert p.test_dir.name == f"litestream-overnight-s3-{p.stamp}"
 
 
-def test_bucket_and_region_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("S3_BUCKET", "my-soak-bucket")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    p = params()
+def test_bucket_and_region_as_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_params takes what common.settings resolved (tests/common/test_settings.py: each layer); env is not read."""
+    monkeypatch.setenv("S3_BUCKET", "ignored-here")
+    p = params(bucket="my-soak-bucket", region="eu-west-1")
     assert (p.bucket, p.region, p.embedded) == ("my-soak-bucket", "eu-west-1", False)
+    assert params().embedded
+
+
+def test_an_empty_region_is_one_line() -> None:
+    with pytest.raises(UserError, match="the S3 region is empty"):
+        params(region=" ")
 
 
 def test_compound_durations_and_fractional_sizes() -> None:

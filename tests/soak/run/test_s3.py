@@ -91,12 +91,16 @@ def test_preflight_user_without_policy_is_access_denied(auth_moto: tuple[Moto, d
         preflight(target(server, "auth-bucket", **key))
 
 
-def test_embedded_target_creates_its_bucket(moto: Moto) -> None:
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_embedded_target_creates_its_bucket(moto: Moto, region: str) -> None:
+    """In any region: outside us-east-1 the bucket needs its location named (AWS_REGION=eu-west-1 now reaches it)."""
+
     class Server:
         endpoint = moto.endpoint
 
-    t = embedded_target(Server(), "pre", "us-east-1", "20260101-000000")  # type: ignore[arg-type]
-    assert t.embedded and t.bucket == "litestream-soak-20260101-000000"
+    stamp = f"20260101-{region.replace('-', '')}"
+    t = embedded_target(Server(), "pre", region, stamp)  # type: ignore[arg-type]
+    assert t.embedded and t.bucket == f"litestream-soak-{stamp}" and t.region == region
     preflight(t)
 
 
