@@ -29,6 +29,12 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def environ_without(*prefixes: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment (or ``base``) without the variables named with ``prefixes``: a child that does
+    not talk to AWS gets no AWS secrets."""
+    return {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(prefixes)}
+
+
 def tail_lines(path: Path, n: int = 20) -> list[str]:
     """The last ``n`` lines of a log, for a crash report."""
     try:

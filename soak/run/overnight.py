@@ -28,7 +28,7 @@ from rich.table import Column
 from rich.text import Text
 
 from common.errors import UserError
-from common.processes import Child, free_port, run_to_log, tail_lines
+from common.processes import Child, environ_without, free_port, run_to_log, tail_lines
 from common.steps import Skip, Step, run_steps
 from common.units import format_duration
 from soak.faults.wiring import SoakFaults, describe_plan
@@ -42,10 +42,10 @@ from soak.run.s3 import (
     FileLister,
     S3Lister,
     S3Target,
+    check_credentials,
     embedded_target,
     local_txid,
     preflight,
-    resolve_credentials,
 )
 from soak.rundir import Result, RunDir, utc_now
 
@@ -133,13 +133,9 @@ def step_s3_target(run: SoakRun) -> None:
         run.s3_server.start()
         run.target = embedded_target(run.s3_server, p.prefix, p.region, p.stamp)
     else:
-        run.target = S3Target(
-            bucket=p.bucket,
-            prefix=p.prefix,
-            region=p.region,
-            endpoint=p.endpoint,
-            credentials=resolve_credentials(p.region),
-        )
+        method = check_credentials(p.region)
+        run.target = S3Target(bucket=p.bucket, prefix=p.prefix, region=p.region, endpoint=p.endpoint)
+        run.say(f"  credentials: {method}, resolved and refreshed by boto3 here and by litestream's own AWS SDK")
     run.child_env, notes = run.target.child_env()
     for text in notes:
         run.note(text)
@@ -213,7 +209,7 @@ def step_populate(run: SoakRun) -> None:
     argv = [str(run.binaries.litestream_test), "populate", "-db", str(run.dirs.db)]
     argv += ["-target-size", str(run.params.initial_size_bytes)]
     log = run.dirs.log("populate")
-    code = run_to_log(argv, log, timeout_s=max(600.0, run.params.initial_size_bytes / 1e6))
+    code = run_to_log(argv, log, env=environ_without("AWS_"), timeout_s=max(600.0, run.params.initial_size_bytes / 1e6))
     if code != 0:
         raise UserError(f"litestream-test populate failed (exit {code}); see {log}", where=str(run.dirs.root))
     run.say(f"  populated {human_bytes(run.dirs.db.stat().st_size)}: {describe_rows(count_rows(run.dirs.db))}")
@@ -248,7 +244,7 @@ def step_load(run: SoakRun) -> None:
     argv = [str(run.binaries.litestream_test), "load", "-db", str(run.dirs.db)]
     argv += ["-write-rate", str(p.write_rate), "-duration", f"{int(p.duration_s) + 60}s", "-pattern", p.pattern]
     argv += ["-payload-size", str(p.payload_size), "-read-ratio", str(p.read_ratio), "-workers", str(p.workers)]
-    run.load = Child("litestream-test load", argv, run.dirs.log("load"), cwd=run.dirs.root)
+    run.load = Child("litestream-test load", argv, run.dirs.log("load"), env=environ_without("AWS_"), cwd=run.dirs.root)
     run.load.start()
     run.say(f"  litestream-test load pid {run.load.pid}")
     if run.faults is not None:
@@ -406,7 +402,7 @@ STEPS: list[Step[SoakRun]] = [
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
     Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
-    Step("s3", "start the embedded moto S3 if no bucket is configured, else resolve credentials", step_s3_target),
+    Step("s3", "start the embedded moto S3 if no bucket is configured, else find credentials", step_s3_target),
     Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
     Step("fault_proxies", "faults.log, and Toxiproxy/mitmdump in front of S3 for litestream (faults off yet)",
          step_fault_proxies),
@@ -516,7 +512,7 @@ def banner(run: SoakRun) -> None:
         c.print("  replica   embedded local S3 (moto server on 127.0.0.1), started now and stopped at the end")
     else:
         where = p.endpoint or f"AWS {p.region}"
-        c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials from boto3's standard chain")
+        c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials: the standard AWS chain, refreshed")
     s = run.schedule
     c.print(
         f"  schedule  snapshot every {format_duration(s.snapshot_interval_s)} kept "

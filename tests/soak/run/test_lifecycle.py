@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from soak.run.s3 import EMBEDDED_KEY_ID, EMBEDDED_SECRET
 from tests.support.paths import PROJECT_ROOT
 from tests.support.soak import (
     INTERVAL_S,
@@ -144,3 +145,27 @@ def test_the_end_of_a_run_names_the_next_command_and_the_size_on_disk(tmp_path: 
     tail = out.splitlines()[-2:]
     assert re.fullmatch(rf"artifacts in {re.escape(str(run_dir))} \(\d+\.\d [KM]iB on disk\)", tail[0]), tail
     assert tail[1] == f"next: invoke soak.analyze {run_dir}"
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def test_only_litestream_gets_credentials_and_the_embedded_s3_gets_its_own(tmp_path: Path) -> None:
+    """The harness runs with a maintainer's keys and profile; the load sees no AWS_* at all, and litestream (on the
+    embedded S3) sees its fixed test keys, not the maintainer's."""
+    run_dir = tmp_path / "run"
+    proc = start_soak(run_dir, "--duration", "5m", env={"AWS_PROFILE": "maintainer-sso"})
+    try:
+        wait_for_phase(proc, run_dir)
+        kids = descendants(proc.pid)
+        load = next(pid for pid, cmd in kids if " load -db " in cmd)
+        litestream = next(pid for pid, cmd in kids if " replicate -config " in cmd)
+        assert not [k for k in _environ(load) if k.startswith("AWS_")]
+        env = _environ(litestream)
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (EMBEDDED_KEY_ID, EMBEDDED_SECRET)
+        assert "AWS_PROFILE" not in env
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=90)
