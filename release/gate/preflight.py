@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
@@ -30,12 +29,12 @@ from common.settings import Settings as ProjectSettings
 from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
 from release.build import toolchain as gotoolchain
+from release.github import parse_github_url
 from release.homebrew.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.homebrew.git_auth import describe_remote, git_auth
 
 CheckStatus = Literal["ok", "fail", "warn", "skip"]
 MARK: dict[CheckStatus, str] = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
-_GITHUB_REPO = re.compile(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", re.IGNORECASE)
 
 
 @dataclass
@@ -214,12 +213,6 @@ def push_dry_run(repo_url: str, branch: str) -> str | None:
     return None
 
 
-def tap_slug(url: str) -> str | None:
-    """owner/name of a GitHub repository URL (https or ssh), lower-cased; None for anything else."""
-    match = _GITHUB_REPO.search(url.strip())
-    return f"{match.group(1)}/{match.group(2)}".lower() if match else None
-
-
 def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersion, publish: bool) -> Check:
     """.goreleaser.yml must not also publish ``brews:`` to our tap: two writers on one formula file."""
     config_path = next((src / name for name in (".goreleaser.yml", ".goreleaser.yaml") if (src / name).is_file()), None)
@@ -229,7 +222,8 @@ def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersio
         config = yaml.safe_load(config_path.read_text()) or {}
     except yaml.YAMLError as exc:
         return Check("single tap writer", "fail", f"{config_path.name} is not valid YAML: {exc}")
-    ours = tap_slug(settings.tap_repo)
+    tap = parse_github_url(settings.tap_repo)
+    ours = tap.slug if tap else None
     for brew in config.get("brews") or []:
         repository = brew.get("repository") or brew.get("tap") or {}
         theirs = f"{repository.get('owner', '')}/{repository.get('name', '')}".lower()

@@ -154,22 +154,19 @@ class EmbeddedS3:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         env = environ_without("AWS_")
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
-        self.child = Child(name="moto", argv=argv, log=log, env=env)
+        self.child = Child(name="the embedded S3 (moto)", argv=argv, log=log, env=env)
 
     def start(self, timeout_s: float = 30.0) -> EmbeddedS3:
         """Start moto and wait until it answers HTTP."""
-        self.child.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.child.alive():
-                raise UserError(f"the embedded S3 (moto) exited at start; see {self.child.log}")
-            try:
-                requests.get(self.endpoint, timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.child.stop(grace_s=5)
-        raise UserError(f"the embedded S3 (moto) did not answer on {self.endpoint} within {timeout_s:.0f}s")
+        self.child.start().wait_ready(self._answers, timeout_s=timeout_s, fix=f"see {self.child.log}")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            requests.get(self.endpoint, timeout=1)
+            return True
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         self.child.stop(grace_s=5)

@@ -36,14 +36,14 @@ class Moto:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
         self.child = Child("moto", argv, log, env={**os.environ, **(env or {})}).start()
-        for _ in range(150):
-            try:
-                requests.get(self.endpoint, timeout=1)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.child.stop(grace_s=5)
-        raise RuntimeError("moto did not start")
+        self.child.wait_ready(self._answers, timeout_s=30, fix="moto[server] must be installed")
+
+    def _answers(self) -> bool:
+        try:
+            requests.get(self.endpoint, timeout=1)
+            return True
+        except requests.RequestException:
+            return False
 
     def client(self, service: str = "s3", **creds: str) -> object:
         keys = {"aws_access_key_id": FAKE_CREDS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": "x", **creds}
