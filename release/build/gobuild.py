@@ -52,6 +52,11 @@ def go_build(
         tmp.replace(output)
 
 
+def quoted(lines: list[str]) -> str:
+    """Printed lines for a message: ``"v0.5.16" / "commit: 6d61ef5"``, or ``nothing``."""
+    return " / ".join(f'"{line}"' for line in lines) or "nothing"
+
+
 def version_output(binary: Path, *, kept: str) -> list[str]:
     """The lines ``<binary> version`` prints; a crash or non-zero exit is a UserError."""
     try:

@@ -9,6 +9,7 @@ import pytest
 
 from common.errors import UserError
 from release.build.checksums import format_checksums, parse_checksums
+from release.build.gobuild import quoted
 from release.build.matrix import TARGETS, archive_names
 from release.build.release_build import parse_jobs, run_parallel
 from release.build.toolchain import _DIRECTIVE, _GO_VERSION, version_key
@@ -109,3 +110,8 @@ def test_matrix_is_what_goreleaser_publishes() -> None:
     assert archive_names("0.5.16")[2] == "litestream-0.5.16-linux-armv6.tar.gz"
     assert TARGETS[2].go_env() == {"GOOS": "linux", "GOARCH": "arm", "GOARM": "6"}
     assert TARGETS[0].go_env()["GOAMD64"] == "v1"
+
+
+def test_printed_lines_are_quoted_for_messages_not_shown_as_a_list() -> None:
+    assert quoted(["litestream-test v0.5.16", "commit: 6d61ef5"]) == '"litestream-test v0.5.16" / "commit: 6d61ef5"'
+    assert quoted([]) == "nothing"

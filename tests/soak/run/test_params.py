@@ -164,3 +164,42 @@ def test_cli_bad_src_is_refused_before_anything_starts(tmp_path: Path, make: Any
     assert_one_error_line(done, needle)
     assert "overnight soak" not in done.stdout, "the banner belongs to a run that starts"
     assert not run_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--workers", "eight"], "--workers 'eight' is not a whole number; give a whole number, e.g. --workers 8"),
+        (["--payload-size", "big"], "--payload-size 'big' is not a whole number"),
+        (["-w", "1.5"], "--write-rate '1.5' is not a whole number"),
+    ],
+)
+def test_cli_a_flag_of_the_wrong_type_is_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
+    """Invoke converts typed flags itself; a value that does not convert is one line, not its traceback."""
+    done = invoke_cli(*args, "--bin", str(STANDINS), "--test-dir", str(tmp_path / "run"))
+    assert_one_error_line(done, needle)
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_help_shows_types_and_the_pinned_short_flags() -> None:
+    done = invoke_cli("--help")
+    assert done.returncode == 0, done.stderr
+    options = {line.strip().split("  ")[0] for line in done.stdout.splitlines() if line.startswith("  -")}
+    for shown in (
+        "-w INT, --write-rate=INT",
+        "--payload-size=INT",
+        "--workers=INT",
+        "-d STRING, --duration=STRING",
+        "-t STRING, --test-dir=STRING",
+        "-s STRING, --src=STRING",
+        "-c, --chaos",
+        "--bin=STRING",
+        "--read-ratio=STRING",
+    ):
+        assert shown in options, (shown, sorted(options))
+    assert not [o for o in options if o.startswith(("--=", "-3", "-- "))], "no short flag that is not a letter"
+
+
+def test_cli_short_flags_reach_their_options(tmp_path: Path) -> None:
+    done = invoke_cli("-d", "8hours", "--bin", str(STANDINS), "-t", str(tmp_path / "run"))
+    assert_one_error_line(done, "--duration '8hours' is not a duration")
