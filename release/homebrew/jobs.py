@@ -100,7 +100,7 @@ def _shown(path: Path) -> str:
 def _require_repo(target: TapTarget) -> TapTarget:
     url = (target.url or "").strip()
     if not url:
-        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in invoke.yaml")
+        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in ~/.invoke.yaml")
     return replace(target, url=url)
 
 
