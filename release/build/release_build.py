@@ -20,7 +20,7 @@ from common.steps import Step, run_steps
 from common.versions import ReleaseVersion, parse_version
 from release.build.archives import missing_extra_files, release_members, write_archive
 from release.build.checksums import CHECKSUMS_NAME, write_checksums
-from release.build.gobuild import go_build, version_output
+from release.build.gobuild import go_build, quoted, version_output
 from release.build.matrix import TARGETS, Target
 from release.build.source_steps import CHECK_GO, OPEN_CHECKOUT, SourceJob
 from release.build.toolchain import build_settings, find_go, go_env
@@ -158,16 +158,17 @@ def _verify_binaries(job: ReleaseBuild) -> None:
         wanted = {"GOOS": target.goos, "GOARCH": target.goarch, "CGO_ENABLED": "0", "-trimpath": "true"}
         if target.goarm:
             wanted["GOARM"] = target.goarm
-        wrong = {key: settings.get(key) for key, value in wanted.items() if settings.get(key) != value}
+        wrong = [f"{key}={settings.get(key)} (not {want})" for key, want in wanted.items() if settings.get(key) != want]
         if wrong:
             raise UserError(
-                f"{binary} was not built for {target.platform} with cgo off: go version -m shows {wrong}; {kept}"
+                f"{binary} was not built for {target.platform} with cgo off: go version -m shows "
+                f"{', '.join(wrong)}; {kept}"
             )
     host = _host_target(list(job.binaries))
     if host is not None:
         lines = version_output(job.binaries[host], kept=kept)
         if lines[:1] != [job.release.number]:
-            printed = f"`litestream version` printed {lines[:1]}"
+            printed = f"`litestream version` printed {quoted(lines[:1])}"
             raise UserError(f"{host.platform} {printed}, not {job.release.number}; {kept}")
         print(f"  {host.platform} binary prints {job.release.number}")
 
@@ -217,5 +218,5 @@ def run_release_build(
     job = ReleaseBuild(
         src=src, dist=dist.resolve(), version=version, jobs=jobs or parse_jobs(None), snapshot=snapshot, targets=targets
     )
-    job.timings = run_steps(RELEASE_BUILD_STEPS, job)
+    job.timings = run_steps(RELEASE_BUILD_STEPS, job).timings
     return job

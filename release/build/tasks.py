@@ -11,12 +11,12 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from common.errors import fail_cleanly
-from common.settings import resolve_src
+from common.settings import Settings, resolve_src
 from common.versions import parse_version
 from release.build.dev_build import run_dev_build
 from release.build.release_build import parse_jobs, run_release_build
 
-SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in invoke.yaml)"
+SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in ~/.invoke.yaml or invoke.yaml)"
 
 
 @task(
@@ -30,7 +30,7 @@ SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in
 def build(c: Context, src: str | None = None, out: str = "bin", version: str | None = None) -> None:
     """Build bin/litestream (CGO_ENABLED=0) and bin/litestream-test (cgo), version injected and checked."""
     tag = parse_version(version).tag if version else ""
-    job = run_dev_build(resolve_src(c, src), Path(out), tag)
+    job = run_dev_build(resolve_src(Settings.from_context(c), src), Path(out), tag)
     print(f"built {job.out}/litestream and {job.out}/litestream-test, version {job.version}")
 
 
@@ -55,5 +55,6 @@ def release_build(
     """Build the release matrix: 8 reproducible archives and checksums.txt, as GoReleaser publishes them."""
     release = parse_version(version) if version or not snapshot else None
     workers = parse_jobs(jobs)
-    job = run_release_build(resolve_src(c, src), Path(dist), release, jobs=workers, snapshot=snapshot)
+    checkout = resolve_src(Settings.from_context(c), src)
+    job = run_release_build(checkout, Path(dist), release, jobs=workers, snapshot=snapshot)
     print(f"{len(job.archives)} archives and {job.checksums} for {job.release.tag} in {job.dist}")

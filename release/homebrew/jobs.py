@@ -1,14 +1,18 @@
-"""The three Homebrew jobs as ordered steps; the Invoke tasks only resolve their settings and call these."""
+"""The three Homebrew jobs; the formula is prepared by FORMULA_STEPS, run by common.steps.run_steps.
+
+The Invoke tasks only resolve their settings and call these.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import UserError
+from common.steps import Step, run_steps
 from common.versions import ReleaseVersion, parse_version
-from release.homebrew.checksums_source import load_checksums, pick_archives
+from release.homebrew.checksums_source import Archive, Checksums, load_checksums, pick_archives
 from release.homebrew.formula import render_formula, write_formula
 from release.homebrew.tap import SyncResult, TapTarget, sync_tap
 from release.homebrew.tap_layout import normalize_formula_path
@@ -27,29 +31,61 @@ class FormulaInputs:
     dist_file: Path
 
 
-def prepare_formula(inputs: FormulaInputs, say: Say = print) -> tuple[ReleaseVersion, str]:
-    """Validate the tag, find the checksums, pick the five archives, render the formula text."""
-    # 1. version: vMAJOR.MINOR.PATCH[-pre], before any download.
-    version = parse_version(inputs.version)
-    # 2. checksums: --checksums, else dist/checksums.txt of this version, else the GitHub release's.
+@dataclass
+class FormulaJob:
+    """What the formula job knows so far; each step fills in a field."""
+
+    inputs: FormulaInputs
+    say: Say = print
+    version: ReleaseVersion = field(init=False)
+    checksums: Checksums = field(init=False)
+    archives: list[Archive] = field(init=False)
+    text: str = field(init=False)
+
+
+def _version(job: FormulaJob) -> None:
+    job.version = parse_version(job.inputs.version)
+
+
+def _checksums(job: FormulaJob) -> None:
     notes: list[str] = []
-    checksums = load_checksums(
-        version, given=inputs.checksums, dist_file=inputs.dist_file, url_base=inputs.url_base, log=notes
+    inputs = job.inputs
+    job.checksums = load_checksums(
+        job.version, given=inputs.checksums, dist_file=inputs.dist_file, url_base=inputs.url_base, log=notes
     )
     for note in notes:
-        say(note)
-    # 3. archives: darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version.
-    archives = pick_archives(checksums, version)
-    say("archives: " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in archives))
-    # 4. render: the template under release/templates/.
-    return version, render_formula(version, archives, url_base=inputs.url_base)
+        job.say(f"  {note}")
+
+
+def _archives(job: FormulaJob) -> None:
+    job.archives = pick_archives(job.checksums, job.version)
+    job.say("  " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in job.archives))
+
+
+def _render(job: FormulaJob) -> None:
+    job.text = render_formula(job.version, job.archives, url_base=job.inputs.url_base)
+
+
+FORMULA_STEPS: list[Step[FormulaJob]] = [
+    Step("version", "the tag, vMAJOR.MINOR.PATCH[-pre], checked before any download", _version),
+    Step("checksums", "--checksums, else dist/checksums.txt of this version, else the release's", _checksums),
+    Step("archives", "darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version", _archives),
+    Step("render", "the formula from release/homebrew/templates/", _render),
+]
+
+
+def prepare_formula(inputs: FormulaInputs, say: Say = print) -> FormulaJob:
+    """Validate the tag, find the checksums, pick the five archives, render the formula text."""
+    job = FormulaJob(inputs, say)
+    run_steps(FORMULA_STEPS, job, say=say)
+    return job
 
 
 def formula_job(inputs: FormulaInputs, output: Path, say: Say = print) -> Path:
     """release.formula: render and write the formula file (Formula/litestream.rb by default)."""
-    version, text = prepare_formula(inputs, say)
-    write_formula(text, output)
-    say(f"formula: wrote {_shown(output)} for {version.tag}")
+    job = prepare_formula(inputs, say)
+    write_formula(job.text, output)
+    say(f"formula: wrote {_shown(output)} for {job.version.tag}")
     return output
 
 
@@ -64,7 +100,7 @@ def _shown(path: Path) -> str:
 def _require_repo(target: TapTarget) -> TapTarget:
     url = (target.url or "").strip()
     if not url:
-        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in invoke.yaml")
+        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in ~/.invoke.yaml")
     return replace(target, url=url)
 
 
@@ -74,11 +110,11 @@ def tap_job(
     """release.tap: render the formula, then commit it at ``path`` in the tap and push (or show the diff)."""
     formula_path = normalize_formula_path(path)
     target = _require_repo(target)
-    version, text = prepare_formula(inputs, say)
+    job = prepare_formula(inputs, say)
     return sync_tap(
         target,
-        formula_plan(formula_path, text),
-        message=f"litestream {version.tag}",
+        formula_plan(formula_path, job.text),
+        message=f"litestream {job.version.tag}",
         dry_run=dry_run,
         say=say,
         workdir=workdir,

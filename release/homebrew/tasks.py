@@ -3,36 +3,35 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from invoke.context import Context
 from invoke.tasks import task
 
 from common.errors import fail_cleanly
-from common.settings import PROJECT_ROOT, config_value
+from common.settings import PROJECT_ROOT, Settings
 from release.homebrew.jobs import FormulaInputs, formula_job, tap_job, tap_setup_job
 from release.homebrew.tap import TapTarget
 
-DEFAULT_URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
 DEFAULT_OUTPUT = PROJECT_ROOT / "Formula" / "litestream.rb"
 CHECKSUMS_HELP = "checksums.txt path or URL (default: dist/checksums.txt of this version, else the GitHub release's)"
 VERSION_HELP = "release tag vMAJOR.MINOR.PATCH[-pre], e.g. v0.5.16"
 
 
-def _inputs(c: Any, version: str | None, checksums: str | None) -> FormulaInputs:
+def _inputs(settings: Settings, version: str | None, checksums: str | None) -> FormulaInputs:
     return FormulaInputs(
         version=version,
         checksums=checksums,
-        url_base=str(config_value(c, "release.url_base", DEFAULT_URL_BASE)),
+        url_base=settings.get("release.url_base"),
         dist_file=PROJECT_ROOT / "dist" / "checksums.txt",
     )
 
 
-def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
+def _target(settings: Settings, tap_repo: str | None, branch: str | None) -> TapTarget:
     return TapTarget(
-        url=tap_repo or str(config_value(c, "tap.repo", "")),
-        branch=branch or str(config_value(c, "tap.branch", "main")),
-        author_name=str(config_value(c, "tap.author_name", "litestream-release-tools")),
-        author_email=str(config_value(c, "tap.author_email", "release-tools@litestream.io")),
+        url=settings.get("tap.repo", tap_repo),
+        branch=settings.get("tap.branch", branch),
+        author_name=settings.get("tap.author_name"),
+        author_email=settings.get("tap.author_email"),
     )
 
 
@@ -44,9 +43,9 @@ def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
     }
 )
 @fail_cleanly
-def formula(c: Any, version: str | None = None, checksums: str | None = None, output: str | None = None) -> None:
+def formula(c: Context, version: str | None = None, checksums: str | None = None, output: str | None = None) -> None:
     """Render the Homebrew formula for a release from its checksums.txt."""
-    formula_job(_inputs(c, version, checksums), Path(output) if output else DEFAULT_OUTPUT)
+    formula_job(_inputs(Settings.from_context(c), version, checksums), Path(output) if output else DEFAULT_OUTPUT)
 
 
 @task(
@@ -61,7 +60,7 @@ def formula(c: Any, version: str | None = None, checksums: str | None = None, ou
 )
 @fail_cleanly
 def tap(
-    c: Any,
+    c: Context,
     version: str | None = None,
     checksums: str | None = None,
     tap_repo: str | None = None,
@@ -70,10 +69,11 @@ def tap(
     dry_run: bool = False,
 ) -> None:
     """Publish the formula to the Homebrew tap: one commit, pushed; nothing when already up to date."""
+    settings = Settings.from_context(c)
     tap_job(
-        _inputs(c, version, checksums),
-        _target(c, tap_repo, branch),
-        path or str(config_value(c, "tap.path", "litestream.rb")),
+        _inputs(settings, version, checksums),
+        _target(settings, tap_repo, branch),
+        settings.get("tap.path", path),
         dry_run=dry_run,
     )
 
@@ -89,7 +89,7 @@ def tap(
 )
 @fail_cleanly
 def tap_setup(
-    c: Any,
+    c: Context,
     tap_repo: str | None = None,
     branch: str | None = None,
     path: str | None = None,
@@ -97,9 +97,10 @@ def tap_setup(
     dry_run: bool = False,
 ) -> None:
     """Make the tap ready: README with the install command, formula path, brew test-bot CI."""
+    settings = Settings.from_context(c)
     tap_setup_job(
-        _target(c, tap_repo, branch),
-        path or str(config_value(c, "tap.path", "litestream.rb")),
+        _target(settings, tap_repo, branch),
+        settings.get("tap.path", path),
         force=force,
         dry_run=dry_run,
     )

@@ -14,6 +14,7 @@ from common.settings import PROJECT_ROOT
 from common.versions import parse_version
 from release.homebrew.checksums_source import pick_archives, read_checksums
 from release.homebrew.formula import render_formula
+from release.homebrew.jobs import FORMULA_STEPS, FormulaInputs, prepare_formula
 from tests.support.cli import run_invoke
 from tests.support.homebrew import CHECKSUMS, GOLDEN, PUBLISHED
 
@@ -196,3 +197,14 @@ def test_default_output_is_formula_dir_of_this_repository() -> None:
     from release.homebrew.tasks import DEFAULT_OUTPUT
 
     assert DEFAULT_OUTPUT == PROJECT_ROOT / "Formula" / "litestream.rb"
+
+
+def test_the_formula_is_prepared_by_named_steps_in_order(tmp_path: Path) -> None:
+    said: list[str] = []
+    inputs = FormulaInputs("v0.5.16", str(CHECKSUMS), URL_BASE, tmp_path / "no-dist" / "checksums.txt")
+    job = prepare_formula(inputs, say=said.append)
+    assert [step.name for step in FORMULA_STEPS] == ["version", "checksums", "archives", "render"]
+    headings = [line.split(":")[0] for line in said if line.startswith("[")]
+    assert headings == ["[1/4] version", "[2/4] checksums", "[3/4] archives", "[4/4] render"]
+    assert f"  checksums: {CHECKSUMS} (--checksums)" in said
+    assert job.text == GOLDEN.read_text()
