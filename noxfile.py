@@ -11,9 +11,33 @@ import nox
 # The gate sessions import this project's modules (release/, common/); nox does not put this folder on sys.path.
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+
+def _quiet_libraries() -> None:
+    """nox logs at DEBUG; the libraries' own debug lines (every git command, every config level) are noise here."""
+    for name in ("invoke", "git", "botocore", "boto3", "urllib3"):
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
+_quiet_libraries()  # before the imports below: GitPython runs `git version` as it loads
+
+from common.errors import UserError  # noqa: E402
+from release.gate import gates  # noqa: E402
+from release.gate.runner import Gate  # noqa: E402
+
 nox.needs_version = ">=2025.2.9"
 nox.options.sessions = ["lint", "typecheck", "tests"]
-nox.options.default_venv_backend = "uv|virtualenv"
+# Every session runs on this environment (python=False): no virtualenv is made, and none needs uv.
+nox.options.default_venv_backend = "virtualenv"
+
+
+class _NoUvProbeNoise(logging.Filter):
+    """nox probes for uv before every session, even one without a virtualenv, and logs "uv binary not found."."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != "uv binary not found."
+
+
+logging.getLogger("nox").addFilter(_NoUvProbeNoise())
 
 LINT_PATHS = ["common", "release", "soak", "tests", "bench", "tasks.py", "noxfile.py"]
 
@@ -38,23 +62,14 @@ def tests(session: nox.Session) -> None:
 
 
 # --- the release gate: preflight → go_test → build → soak → analyze → formula, fail-fast through requires= -------
+# The sessions are generated from the one gate list, release/gate/gates.py GATES (name, one-line purpose, body).
 # Every session gets the same posargs (`nox -s release_gate -- --src DIR --version vX.Y.Z ...`); each gate parses
-# them and records itself in the ledger, <out>/gate-report.json. The logic lives in release/gate*.py.
-
-
-def _quiet_libraries() -> None:
-    """nox logs at DEBUG; the libraries' own debug lines (every git command, every config level) are noise here."""
-    for name in ("invoke", "git", "botocore", "boto3", "urllib3"):
-        logging.getLogger(name).setLevel(logging.WARNING)
+# them and records itself in the ledger, <out>/gate-report.json.
 
 
 def _gate(session: nox.Session, name: str) -> None:
-    _quiet_libraries()
-    from common.errors import UserError
-    from release.gate import gates as gate_steps
-
     try:
-        record = gate_steps.run(name, list(session.posargs))
+        record = gates.run(name, list(session.posargs))
     except UserError as exc:
         session.error(f"error: {exc.line()}")
     if record.status == "fail":
@@ -63,51 +78,26 @@ def _gate(session: nox.Session, name: str) -> None:
         session.skip(f"{name} skipped: {record.reason}")
 
 
-@nox.session(python=False, default=False, tags=["release"])
-def preflight(session: nox.Session) -> None:
-    """Gate 1: clean checkout, version tag, toolchains, S3, tap token, single tap writer."""
-    _gate(session, "preflight")
+def _gate_session(number: int, gate: Gate, requires: list[str]) -> None:
+    """Register gate ``number`` as a nox session named after it, tagged ``release``, after ``requires``."""
+
+    def session_body(session: nox.Session) -> None:
+        _gate(session, gate.name)
+
+    session_body.__name__ = gate.name
+    session_body.__doc__ = f"Gate {number}: {gate.purpose}."
+    nox.session(name=gate.name, python=False, default=False, tags=["release"], requires=requires)(session_body)
 
 
-@nox.session(python=False, default=False, tags=["release"], requires=["preflight"])
-def go_test(session: nox.Session) -> None:
-    """Gate 2: Litestream's own go test -race ./... (cgo on, no AWS_* env)."""
-    _gate(session, "go_test")
+for _number, _gate_def in enumerate(gates.GATES, 1):
+    _gate_session(_number, _gate_def, [gates.GATES[_number - 2].name] if _number > 1 else [])
 
 
-@nox.session(python=False, default=False, tags=["release"], requires=["go_test"])
-def build(session: nox.Session) -> None:
-    """Gate 3: invoke build and invoke release.build (snapshot unless the version is the tag at HEAD)."""
-    _gate(session, "build")
-
-
-@nox.session(python=False, default=False, tags=["release"], requires=["build"])
-def soak(session: nox.Session) -> None:
-    """Gate 4: invoke soak.overnight for --soak-duration; rows and restore digests must match."""
-    _gate(session, "soak")
-
-
-@nox.session(python=False, default=False, tags=["release"], requires=["soak"])
-def analyze(session: nox.Session) -> None:
-    """Gate 5: invoke soak.analyze on the soak's run; a failed criterion fails the gate."""
-    _gate(session, "analyze")
-
-
-@nox.session(python=False, default=False, tags=["release"], requires=["analyze"])
-def formula(session: nox.Session) -> None:
-    """Gate 6: invoke release.formula, ruby -c, invoke release.tap --dry-run."""
-    _gate(session, "formula")
-
-
-@nox.session(python=False, default=False, tags=["release"], requires=["formula"])
+@nox.session(python=False, default=False, tags=["release"], requires=[gates.GATES[-1].name])
 def release_gate(session: nox.Session) -> None:
     """All gates in order, then one verdict: gate-report.json and gate-report.md in --out (gate-evidence/)."""
-    _quiet_libraries()
-    from common.errors import UserError
-    from release.gate import gates as gate_steps
-
     try:
-        ledger = gate_steps.finish(list(session.posargs))
+        ledger = gates.finish(list(session.posargs))
     except UserError as exc:
         session.error(f"error: {exc.line()}")
     if ledger.verdict not in ("pass", "partial"):

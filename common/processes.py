@@ -1,4 +1,5 @@
-"""Child processes of a soak: each in its own process group, logs appended, stopped as a whole group.
+"""The one supervisor of child processes (litestream, the load, the embedded S3, the fault proxies): each in its own
+process group, output appended to its log, stopped as a whole group; and the one reader of a log's last lines.
 
 A stop the harness asked for (``stop``) is remembered on the child, so the monitor can tell a deliberate
 kill (a later fault layer, the end of the run) from a crash.
@@ -13,7 +14,7 @@ import socket
 import subprocess
 import time
 from collections import deque
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -29,13 +30,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def tail_lines(path: Path, n: int = 20) -> list[str]:
-    """The last ``n`` lines of a log, for a crash report."""
-    try:
-        with path.open("r", errors="replace") as fh:
-            return [line.rstrip("\n") for line in deque(fh, maxlen=n)]
-    except OSError:
-        return []
+def environ_without(*prefixes: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """This process's environment (or ``base``) without the variables named with ``prefixes``: a child that does
+    not talk to AWS gets no AWS secrets."""
+    return {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(prefixes)}
+
+
+def port_open(port: int, host: str = "127.0.0.1") -> bool:
+    """Something accepts TCP connections on ``host:port``."""
+    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
+        return True
+    return False
+
+
+def tail_lines(source: Path | str, n: int = 20) -> list[str]:
+    """The last ``n`` non-blank lines of a log file, or of a command's captured output when given a str.
+
+    Trailing whitespace goes, leading indentation stays (a Go panic's stack reads as it was printed).
+    """
+    if isinstance(source, str):
+        lines: Iterable[str] = source.splitlines()
+    else:
+        try:
+            with source.open("r", errors="replace") as fh:
+                lines = list(fh)
+        except OSError:
+            return []
+    return list(deque((line.rstrip() for line in lines if line.strip()), maxlen=n))
+
+
+def in_one_line(lines: Iterable[str], empty: str = "") -> str:
+    """Lines joined with `` | ``, so an error about them stays one line."""
+    return " | ".join(line.strip() for line in lines) or empty
 
 
 @dataclass
@@ -53,7 +79,10 @@ class Child:
     _ps: psutil.Process | None = field(default=None, repr=False)
 
     def start(self) -> Child:
-        """Start (or restart) the process in a new session; its log is appended to, never truncated."""
+        """Start (or restart) the process in a new session; its log is appended to, never truncated.
+
+        A process that only serves something (a proxy, an S3 server) is then waited for with ``wait_ready``.
+        """
         self.log.parent.mkdir(parents=True, exist_ok=True)
         self.deliberate_stop = False
         with self.log.open("ab") as out:
@@ -74,6 +103,34 @@ class Child:
         self.started_at = time.monotonic()
         self._ps = None
         return self
+
+    def wait_ready(
+        self,
+        ready: Callable[[], bool],
+        *,
+        fix: str,
+        timeout_s: float = 20.0,
+        failed: Callable[[], str | None] = lambda: None,
+    ) -> Child:
+        """Wait until ``ready()``; if it exits, reports a failure or times out, stop it and raise one line with ``fix``.
+
+        ``failed()`` names a failure the process reports without exiting (Toxiproxy stays up after a bind error).
+        """
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                code = self.proc.returncode
+                self.stop(grace_s=5)
+                said = in_one_line(tail_lines(self.log, 3), "no output")
+                raise UserError(f"{self.name} exited with status {code} at start ({said}); {fix}")
+            if reason := failed():
+                self.stop(grace_s=5)
+                raise UserError(f"{self.name} failed at start ({reason}); {fix}")
+            if ready():
+                return self
+            time.sleep(0.1)
+        self.stop(grace_s=5)
+        raise UserError(f"{self.name} did not become ready within {timeout_s:g}s (log: {self.log}); {fix}")
 
     @property
     def pid(self) -> int | None:

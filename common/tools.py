@@ -1,21 +1,17 @@
-"""What both fault proxies need: the tools cache, port probes, a helper process started and stopped cleanly.
+"""Pinned tools (the fault proxies): where they are installed once, and one install command run with one-line errors.
 
-Free loopback ports come from ``common.processes.free_port``, the one the whole soak uses.
+The proxies run as ``common.processes.Child`` processes, like every other child of the soak.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
-import signal
-import socket
 import subprocess
-import time
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
 from common.errors import UserError
+from common.processes import in_one_line, tail_lines
 
 CACHE_ENV = "LITESTREAM_TOOLS_CACHE"
 
@@ -27,87 +23,6 @@ def tools_cache_dir() -> Path:
     return base.resolve()
 
 
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with contextlib.suppress(OSError), socket.create_connection((host, port), timeout=0.5):
-        return True
-    return False
-
-
-def last_lines(path: Path, n: int = 3) -> str:
-    """The end of a helper's log, for an error line."""
-    try:
-        with path.open(errors="replace") as fh:
-            return " | ".join(line.strip() for line in deque(fh, maxlen=n) if line.strip())
-    except OSError:
-        return ""
-
-
-class HelperProcess:
-    """A proxy process in its own process group, output to ``log``; ``stop`` ends the whole group."""
-
-    def __init__(self, name: str, argv: Sequence[str], log: Path, env: dict[str, str] | None = None) -> None:
-        self.name = name
-        self.argv = list(argv)
-        self.log = log
-        self.env = env
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(
-        self,
-        ready: Callable[[], bool],
-        *,
-        timeout: float = 20.0,
-        fix: str,
-        failed: Callable[[], str | None] = lambda: None,
-    ) -> None:
-        """Start and wait until ``ready()``; on failure stop it and raise one line with ``fix``.
-
-        ``failed()`` names a failure the process reports without exiting (Toxiproxy stays up after a bind error).
-        """
-        self.log.parent.mkdir(parents=True, exist_ok=True)
-        with self.log.open("ab") as out:
-            self.proc = subprocess.Popen(
-                self.argv,
-                stdout=out,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                env=self.env,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                code = self.proc.returncode
-                self.stop()
-                raise UserError(f"{self.name} exited with status {code} at start ({last_lines(self.log)}); {fix}")
-            if reason := failed():
-                self.stop()
-                raise UserError(f"{self.name} failed at start ({reason}); {fix}")
-            if ready():
-                return
-            time.sleep(0.1)
-        self.stop()
-        raise UserError(f"{self.name} did not become ready within {timeout:g}s (log: {self.log}); {fix}")
-
-    @property
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def stop(self, grace: float = 5.0) -> None:
-        """SIGTERM the group, SIGKILL after ``grace``; safe to call twice."""
-        proc, self.proc = self.proc, None
-        if proc is None:
-            return
-        for sig, wait in ((signal.SIGTERM, grace), (signal.SIGKILL, 5.0)):
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(proc.pid, sig)
-            try:
-                proc.wait(timeout=wait)
-                return
-            except subprocess.TimeoutExpired:
-                continue
-
-
 def run_install(argv: Sequence[str], *, env: dict[str, str] | None, what: str, fix: str, timeout: float = 900) -> None:
     """Run one install command; a failure is one line with the tool's last words and the fix."""
     try:
@@ -117,5 +32,5 @@ def run_install(argv: Sequence[str], *, env: dict[str, str] | None, what: str, f
     except subprocess.TimeoutExpired:
         raise UserError(f"installing {what} took over {timeout:g}s (offline?); {fix}") from None
     if done.returncode != 0:
-        words = [line.strip() for line in (done.stderr or done.stdout).splitlines() if line.strip()]
-        raise UserError(f"installing {what} failed: {words[-1] if words else 'no output'}; {fix}")
+        said = in_one_line(tail_lines(done.stderr or done.stdout, 1), "no output")
+        raise UserError(f"installing {what} failed: {said}; {fix}")

@@ -16,7 +16,7 @@ from common.errors import UserError
 LITESTREAM_MODULE = "github.com/benbjohnson/litestream"
 _MODULE_LINE = re.compile(r"^\s*module\s+\"?([^\s\"]+)\"?", re.MULTILINE)
 _GO_LINE = re.compile(r"^\s*go\s+(\S+)", re.MULTILINE)
-_HOW = "point --src (or LITESTREAM_SRC, or litestream.src in invoke.yaml) at a Litestream git checkout"
+_HOW = "point --src (or LITESTREAM_SRC, or litestream.src in ~/.invoke.yaml) at a Litestream git checkout"
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.steps import Step, run_steps
-from release.build.gobuild import go_build, version_output
+from release.build.gobuild import go_build, quoted, version_output
 from release.build.source_steps import CHECK_GO, OPEN_CHECKOUT, SourceJob
 from release.build.toolchain import check_c_compiler
 
@@ -87,11 +87,13 @@ def _build_litestream_test(job: DevBuild) -> None:
 def _verify_versions(job: DevBuild) -> None:
     lines = version_output(job.staged(LITESTREAM), kept=job.kept)
     if lines[:1] != [job.version]:
-        raise UserError(f"`litestream version` printed {lines[:1]}, not the injected {job.version!r}; {job.kept}")
+        raise UserError(
+            f"`litestream version` printed {quoted(lines[:1])}, not the injected {job.version!r}; {job.kept}"
+        )
     lines = version_output(job.staged(LITESTREAM_TEST), kept=job.kept)
     wanted = [f"litestream-test {job.version}", f"commit: {job.checkout.head_sha}"]
     if lines[:2] != wanted:
-        raise UserError(f"`litestream-test version` printed {lines[:2]}, not {wanted}; {job.kept}")
+        raise UserError(f"`litestream-test version` printed {quoted(lines[:2])}, not {quoted(wanted)}; {job.kept}")
     print(f"  both print {job.version}")
 
 
@@ -123,7 +125,7 @@ def run_dev_build(src: Path, out: Path, version: str = "") -> DevBuild:
     """Run the dev build job; the staging directory is removed whatever happens."""
     job = DevBuild(src=src, out=out.resolve(), version=version)
     try:
-        job.timings = run_steps(DEV_BUILD_STEPS, job)
+        job.timings = run_steps(DEV_BUILD_STEPS, job).timings
     finally:
         if job.staging is not None:
             shutil.rmtree(job.staging, ignore_errors=True)

@@ -8,15 +8,10 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from common.errors import UserError
+from common.processes import in_one_line, tail_lines
 from release.build.toolchain import find_go, go_env
 
-TAIL_LINES = 8
-
-
-def output_tail(text: str, lines: int = TAIL_LINES) -> str:
-    """The last non-blank lines of a command's output, joined so the error stays one line."""
-    kept = [line.strip() for line in text.splitlines() if line.strip()][-lines:]
-    return " | ".join(kept) or "no output"
+TAIL_LINES = 8  # of go's output, in the one-line error of a failed build
 
 
 def go_build(
@@ -52,8 +47,14 @@ def go_build(
         if proc.returncode != 0 or not tmp.is_file():
             what = f"go build {package}" + (f" ({label})" if label else "")
             suffix = f"; {on_failure}" if on_failure else ""
-            raise UserError(f"{what} failed: {output_tail(proc.stdout)}{suffix}")
+            said = in_one_line(tail_lines(proc.stdout, TAIL_LINES), "no output")
+            raise UserError(f"{what} failed: {said}{suffix}")
         tmp.replace(output)
+
+
+def quoted(lines: list[str]) -> str:
+    """Printed lines for a message: ``"v0.5.16" / "commit: 6d61ef5"``, or ``nothing``."""
+    return " / ".join(f'"{line}"' for line in lines) or "nothing"
 
 
 def version_output(binary: Path, *, kept: str) -> list[str]:
@@ -63,7 +64,6 @@ def version_output(binary: Path, *, kept: str) -> list[str]:
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise UserError(f"could not run `{binary.name} version`: {exc}; {kept}") from None
     if proc.returncode != 0:
-        raise UserError(
-            f"`{binary.name} version` exited {proc.returncode}: {output_tail(proc.stderr + proc.stdout)}; {kept}"
-        )
+        said = in_one_line(tail_lines(proc.stderr + proc.stdout, TAIL_LINES), "no output")
+        raise UserError(f"`{binary.name} version` exited {proc.returncode}: {said}; {kept}")
     return [line.strip() for line in proc.stdout.splitlines()]

@@ -15,13 +15,12 @@ import shutil
 import subprocess
 import tempfile
 import time
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
-from common.steps import Step, run_steps
+from common.steps import Skip, Step, run_steps
 from common.versions import ReleaseVersion
 from release.build import dist_checks
 from release.build.goreleaser_config import GoreleaserConfig, find_config, load_config
@@ -225,6 +224,8 @@ def _checked(name: str, check: Any) -> Any:
 
 
 def _rebuild_elsewhere(job: ReleaseBuild) -> None:
+    if not job.check_reproducible:
+        raise Skip("no --check-reproducible")
     second = scratch_clone(
         job.src,
         job.checkout.head_sha,
@@ -258,7 +259,8 @@ def _rebuild_elsewhere(job: ReleaseBuild) -> None:
 
 
 def _report_reproducibility(job: ReleaseBuild) -> None:
-    assert job.report is not None
+    if job.report is None:
+        raise Skip("no --check-reproducible")
     json_path, md_path = job.report.write(job.dist)
     for cause in job.report.causes.values():
         print(f"  {cause.what}: {len(cause.files)} files")
@@ -349,15 +351,11 @@ RELEASE_BUILD_STEPS: list[Step[ReleaseBuild]] = [
         _checked("checksums", lambda job: dist_checks.check_checksums(job.contents)),
     ),
     Step("evidence", f"write {EVIDENCE}: what was built and what the checks saw", _evidence),
-]
-REPRODUCIBLE_STEPS: list[Step[ReleaseBuild]] = [
+    Step("rebuild-elsewhere", "with --check-reproducible: build again from another clone, later", _rebuild_elsewhere),
     Step(
-        "rebuild-elsewhere",
-        "build again from a clone at another path, later, with other file mtimes",
-        _rebuild_elsewhere,
-    ),
-    Step(
-        "compare", "sha256 of every binary, archive and package; why each differs, and the fix", _report_reproducibility
+        "compare",
+        "with --check-reproducible: sha256 of every output, why each differs, the fix",
+        _report_reproducibility,
     ),
 ]
 
@@ -370,7 +368,6 @@ def run_release_build(
     snapshot: bool = False,
     jobs: int | None = None,
     check_reproducible: bool = False,
-    steps: Sequence[Step[ReleaseBuild]] | None = None,
 ) -> ReleaseBuild:
     """Run the release build job; the scratch clones are removed whatever happens."""
     if version is None and not snapshot:
@@ -383,9 +380,8 @@ def run_release_build(
         jobs=jobs,
         check_reproducible=check_reproducible,
     )
-    chosen = list(steps or RELEASE_BUILD_STEPS) + (REPRODUCIBLE_STEPS if check_reproducible else [])
     try:
-        job.timings = run_steps(chosen, job)
+        job.timings = run_steps(RELEASE_BUILD_STEPS, job).timings
     finally:
         if job.scratch is not None:
             shutil.rmtree(job.scratch, ignore_errors=True)

@@ -1,6 +1,7 @@
-"""Tasks: ``build`` (dev binaries) and ``release.build`` (GoReleaser on the checkout's own config, checked).
+"""Tasks: ``build`` (dev binaries), ``release.build`` (GoReleaser on the checkout's own config, checked) and
+``release.verify`` (a published release against its tag).
 
-Thin on purpose: parse flags, resolve settings, call release.build.dev_build / release.build.release_build.
+Thin on purpose: parse flags, resolve settings, call release.build.dev_build / release_build / verify.
 """
 
 from __future__ import annotations
@@ -11,15 +12,13 @@ from invoke.context import Context
 from invoke.tasks import task
 
 from common.errors import fail_cleanly
-from common.settings import config_value, resolve_src
+from common.settings import Settings, resolve_src
 from common.versions import parse_version
 from release.build.dev_build import run_dev_build
 from release.build.release_build import parse_jobs, run_release_build
 from release.build.verify import run_verify
 
-DEFAULT_URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
-
-SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in invoke.yaml)"
+SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in ~/.invoke.yaml or invoke.yaml)"
 
 
 @task(
@@ -33,7 +32,7 @@ SRC_HELP = "Litestream checkout (default: LITESTREAM_SRC, then litestream.src in
 def build(c: Context, src: str | None = None, out: str = "bin", version: str | None = None) -> None:
     """Build bin/litestream (CGO_ENABLED=0) and bin/litestream-test (cgo), version injected and checked."""
     tag = parse_version(version).tag if version else ""
-    job = run_dev_build(resolve_src(c, src), Path(out), tag)
+    job = run_dev_build(resolve_src(Settings.from_context(c), src), Path(out), tag)
     print(f"built {job.out}/litestream and {job.out}/litestream-test, version {job.version}")
 
 
@@ -60,8 +59,9 @@ def release_build(
     """Build the release with GoReleaser from the checkout's .goreleaser.yml, then check what it made."""
     release = parse_version(version) if version or not snapshot else None
     workers = parse_jobs(jobs)
+    checkout = resolve_src(Settings.from_context(c), src)
     job = run_release_build(
-        resolve_src(c, src), Path(dist), release, snapshot=snapshot, jobs=workers, check_reproducible=check_reproducible
+        checkout, Path(dist), release, snapshot=snapshot, jobs=workers, check_reproducible=check_reproducible
     )
     meta = job.contents.metadata
     print(f"{job.mode} {meta.version} of {meta.commit[:12]} in {job.dist}: {len(job.checks)} checks passed")
@@ -78,6 +78,8 @@ def release_build(
 def release_verify(c: Context, version: str | None = None, src: str | None = None, out: str | None = None) -> None:
     """Check a published release: archives against checksums.txt, binaries rebuilt from the tag byte for byte."""
     release = parse_version(version)
-    url_base = str(config_value(c, "release.url_base", DEFAULT_URL_BASE))
-    job = run_verify(resolve_src(c, src), release, url_base, Path(out or f"verify/{release.tag}"))
+    settings = Settings.from_context(c)
+    job = run_verify(
+        resolve_src(settings, src), release, settings.get("release.url_base"), Path(out or f"verify/{release.tag}")
+    )
     print(f"{release.tag}: {len(job.results)} archives verified and reproduced; report in {job.out}")

@@ -343,7 +343,7 @@ def run_verify(src: Path, version: ReleaseVersion, url_base: str, out: Path) -> 
     """Run release.verify; the scratch clone is removed whatever happens."""
     job = VerifyJob(src=src, version=version, url_base=url_base, out=out.resolve())
     try:
-        job.timings = run_steps(VERIFY_STEPS, job)
+        job.timings = run_steps(VERIFY_STEPS, job).timings
     finally:
         if job.scratch is not None:
             shutil.rmtree(job.scratch, ignore_errors=True)

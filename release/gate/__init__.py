@@ -1,2 +1,3 @@
-"""The release gate (``nox -s release_gate``): options, the ledger and its reports, preflight, Litestream's own
-``go test``, and the gates that run the other tasks and judge their JSON evidence."""
+"""The release gate (``nox -s release_gate``): gates.py (the one gate list and each gate's body), options.py (what
+the maintainer asks for after ``--``), ledger.py (each gate's record and the facts they pass on, saved as
+gate-report.json/.md), runner.py (one gate as its nox session runs it), preflight.py and go_test.py."""

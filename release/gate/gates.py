@@ -1,5 +1,8 @@
-"""What each gate does, in gate order. Each body calls the real tasks (``python -m invoke ...``) and judges their
-JSON evidence, never their text. Evidence lands in ``<out>/<gate>/``, which the gate empties before it runs.
+"""The gates, written once: ``GATES`` is the order nox chains the sessions in (noxfile.py generates them from it),
+the order of the ledger, and each gate's body.
+
+Each body calls the real tasks (``python -m invoke ...``) and judges their JSON evidence, never their text.
+Evidence lands in ``<out>/<gate>/``, which the gate empties before it runs.
 """
 
 from __future__ import annotations
@@ -13,12 +16,15 @@ from typing import Any
 
 from common.errors import UserError
 from common.settings import PROJECT_ROOT
+from common.steps import Skip
 from release.build import checkout as gosrc
 from release.build.checksums import CHECKSUMS_NAME, parse_checksums, sha256_file
 from release.build.matrix import TARGETS
 from release.gate import preflight as checks
 from release.gate.go_test import run_go_test
-from release.gate.ledger import GATE_ORDER, GateBody, GateOptions, GateRecord, Ledger, Outcome, finish_gate, run_gate
+from release.gate.ledger import GateFacts, GateRecord, Ledger, Outcome
+from release.gate.options import GateOptions
+from release.gate.runner import Gate, finish_gate, run_gate
 
 BINARIES = ("litestream", "litestream-test")
 
@@ -75,10 +81,10 @@ def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
     report = checks.run_preflight(options.src, options.version, publish=options.publish)
     checks.print_status(report)
     path = checks.write_report(report, out)
-    if report.facts.get("head_sha"):
-        ledger.commit = report.facts["head_sha"]
+    if report.head_sha:
+        ledger.commit = report.head_sha
     failed = [f"{c.name}: {c.detail}" for c in report.checks if c.status == "fail"]
-    facts = {"tagged_at_head": bool(report.facts.get("tagged_at_head"))}
+    facts = GateFacts(tagged_at_head=report.tagged_at_head)
     return Outcome("fail" if failed else "pass", report.key_figure(), path, "; ".join(failed) or None, facts)
 
 
@@ -89,16 +95,15 @@ def go_test(options: GateOptions, ledger: Ledger) -> Outcome:
     """Litestream's own ``go test -race ./...`` with cgo on and no AWS_* in its environment."""
     out = evidence_dir(options, "go_test")
     summary = run_go_test(options.src, out, skip_regex=options.go_test_skip)
-    status = "pass" if summary.passed else "fail"
-    return Outcome(status, summary.key_figure(), out / "summary.json", summary.reason())
+    return Outcome("pass" if summary.passed else "fail", summary.key_figure(), out / "summary.json", summary.reason())
 
 
 # --- build -----------------------------------------------------------------------------------------------------
 
 
 def _tagged_at_head(options: GateOptions, ledger: Ledger) -> bool:
-    if "tagged_at_head" in ledger.facts:
-        return bool(ledger.facts["tagged_at_head"])
+    if ledger.facts.tagged_at_head is not None:
+        return ledger.facts.tagged_at_head
     # preflight was skipped: ask the checkout directly
     return options.version.tag in gosrc.open_checkout(options.src).tags_at_head()
 
@@ -140,7 +145,7 @@ def build(options: GateOptions, ledger: Ledger) -> Outcome:
     if count != len(TARGETS):
         problems.append(f"checksums.txt lists {count} archives; the release matrix has {len(TARGETS)}")
     figure = f"2 binaries; {count} archives ({mode}), checksums " + ("verified" if not problems else "WRONG")
-    facts = {"bin_dir": str(bin_dir), "checksums": str(dist / CHECKSUMS_NAME)}
+    facts = GateFacts(bin_dir=bin_dir, checksums=dist / CHECKSUMS_NAME)
     return Outcome("fail" if problems else "pass", figure, dist / CHECKSUMS_NAME, "; ".join(problems) or None, facts)
 
 
@@ -186,14 +191,14 @@ def soak(options: GateOptions, ledger: Ledger) -> Outcome:
     """``invoke soak.overnight`` for --soak-duration on the built binaries (or the checkout if build was skipped)."""
     out = evidence_dir(options, "soak")
     run_dir = out / "run"
-    bin_dir = ledger.facts.get("bin_dir")
-    source = ["--bin", str(bin_dir)] if bin_dir and Path(bin_dir).is_dir() else ["--src", str(options.src)]
+    bin_dir = ledger.facts.bin_dir
+    source = ["--bin", str(bin_dir)] if bin_dir and bin_dir.is_dir() else ["--src", str(options.src)]
     args = ["soak.overnight", *source, "--duration", options.soak_duration, "--test-dir", str(run_dir)]
     if options.chaos:
         args.append("--chaos")
     code = run_invoke(args, out / "soak.log")
     outcome = evaluate_soak_run(run_dir, ledger.commit)
-    outcome.facts = {"run_dir": str(run_dir)}
+    outcome.facts = GateFacts(run_dir=run_dir)
     if outcome.status == "pass" and code != 0:
         outcome.status, outcome.reason = "fail", f"invoke soak.overnight exited {code} although result.json passed"
     return outcome
@@ -217,13 +222,13 @@ def evaluate_analysis(run_dir: Path) -> Outcome:
 
 def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
     """``invoke soak.analyze`` on the soak's run directory; a failed criterion fails the gate."""
-    run_dir = ledger.facts.get("run_dir")
-    if ledger.gate("soak").status == "skipped" or not run_dir:
-        return Outcome("skipped", "", None, "no soak run to analyze (soak was skipped)")
+    run_dir = ledger.facts.run_dir
+    if ledger.gate("soak").status == "skipped" or run_dir is None:
+        raise Skip("no soak run to analyze (soak was skipped)")
     # analysis.json is always written into the run dir; --output keeps the same JSON off the terminal.
     args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json", "--output", f"{run_dir}/analysis.json"]
-    code = run_invoke(args, Path(run_dir).parent / "analyze.log")
-    outcome = evaluate_analysis(Path(run_dir))
+    code = run_invoke(args, run_dir.parent / "analyze.log")
+    outcome = evaluate_analysis(run_dir)
     if code == 2:
         outcome.status, outcome.reason = "fail", "soak.analyze could not read the run directory (exit 2)"
     elif outcome.status == "pass" and code != 0:
@@ -236,9 +241,9 @@ def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
 
 def formula(options: GateOptions, ledger: Ledger) -> Outcome:
     """``invoke release.formula`` from the build's checksums, ``ruby -c`` on it, ``invoke release.tap --dry-run``."""
-    checksums = ledger.facts.get("checksums")
-    if ledger.gate("build").status == "skipped" or not checksums:
-        return Outcome("skipped", "", None, "no checksums to render from (build was skipped)")
+    if ledger.gate("build").status == "skipped" or ledger.facts.checksums is None:
+        raise Skip("no checksums to render from (build was skipped)")
+    checksums = str(ledger.facts.checksums)
     out = evidence_dir(options, "formula")
     rendered, log = out / "litestream.rb", out / "formula.log"
     version = options.version.tag
@@ -255,22 +260,24 @@ def formula(options: GateOptions, ledger: Ledger) -> Outcome:
     return Outcome("pass", "ruby -c ok; tap dry-run ok", rendered)
 
 
-BODIES: dict[str, GateBody] = {
-    "preflight": preflight,
-    "go_test": go_test,
-    "build": build,
-    "soak": soak,
-    "analyze": analyze,
-    "formula": formula,
-}
-assert tuple(BODIES) == GATE_ORDER
+# fmt: off
+GATES: list[Gate] = [
+    Gate("preflight", "clean checkout, version tag, toolchains, S3, tap token, single tap writer", preflight),
+    Gate("go_test", "Litestream's own go test -race ./... (cgo on, no AWS_* env)", go_test),
+    Gate("build", "invoke build and invoke release.build (snapshot unless the version is the tag at HEAD)", build),
+    Gate("soak", "invoke soak.overnight for --soak-duration; rows and restore digests must match", soak),
+    Gate("analyze", "invoke soak.analyze on the soak's run; a failed criterion fails the gate", analyze),
+    Gate("formula", "invoke release.formula, ruby -c, invoke release.tap --dry-run", formula),
+]
+# fmt: on
+GATE_NAMES = tuple(gate.name for gate in GATES)
 
 
 def run(name: str, argv: list[str]) -> GateRecord:
     """One gate session: parse the posargs, run the gate's body, record it in the ledger."""
-    return run_gate(name, argv, BODIES[name], head_commit)
+    return run_gate(GATES, name, argv, head_commit)
 
 
 def finish(argv: list[str]) -> Ledger:
     """The ``release_gate`` session: the verdict over the whole ledger."""
-    return finish_gate(argv, head_commit)
+    return finish_gate(GATES, argv, head_commit)

@@ -1,96 +1,77 @@
 """The release gate's ledger: one record per gate, in order, saved after every change as gate-report.json/.md.
 
-Nox runs each gate as its own session (chained fail-fast with ``requires=``) and hands every session the same
-posargs, so each session parses them again and reads/writes the ledger in the evidence directory. The first gate
-starts a fresh ledger; a failing gate marks every later one ``aborted`` and writes the verdict itself, because nox
-never runs the sessions after it. A gate that did not run is never shown as passed.
+The first gate starts a fresh ledger; a failing gate marks every later one ``aborted``; a gate that did not run is
+never shown as passed. Facts a gate learns for later ones (where the binaries are, the soak's run directory) travel
+in ``GateFacts``, saved with the ledger, because every gate runs in its own nox session.
 """
 
 from __future__ import annotations
 
-import argparse
 import json
-import time
-from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, get_args
 
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from common.console import terminal
-from common.errors import UserError
-from common.settings import PROJECT_ROOT, project_context, resolve_src
-from common.units import format_duration, parse_duration
-from common.versions import ReleaseVersion, parse_version
+from common.units import format_duration
+from release.gate.options import GateOptions
 
-GATE_ORDER = ("preflight", "go_test", "build", "soak", "analyze", "formula")
 REPORT_JSON = "gate-report.json"
 REPORT_MD = "gate-report.md"
-STATUS_MARK = {"pass": "✔", "fail": "✘", "skipped": "–", "aborted": "↯", "pending": "·", "running": "…"}
+
+GateStatus = Literal["pending", "running", "pass", "fail", "skipped", "aborted"]
+Verdict = Literal["pass", "partial", "fail", "incomplete"]
+STATUS_MARK: dict[GateStatus, str] = {
+    "pass": "✔",
+    "fail": "✘",
+    "skipped": "–",
+    "aborted": "↯",
+    "pending": "·",
+    "running": "…",
+}
 
 
-@dataclass(frozen=True)
-class GateOptions:
-    """What the maintainer asked for after ``--`` (every gate session parses the same posargs)."""
+@dataclass
+class GateFacts:
+    """What a gate found out that later gates need; None = not known (that gate was skipped or has not run)."""
 
-    src: Path
-    version: ReleaseVersion
-    soak_duration: str
-    out: Path
-    skip: tuple[str, ...] = ()
-    chaos: bool = False
-    publish: bool = False
-    go_test_skip: str | None = None
+    bin_dir: Path | None = None  # build: litestream and litestream-test for the soak
+    checksums: Path | None = None  # build: dist/checksums.txt for the formula
+    run_dir: Path | None = None  # soak: the run directory to analyze
+    tagged_at_head: bool | None = None  # preflight: the version is the tag at HEAD (release build, not snapshot)
+
+    def merge(self, other: GateFacts) -> None:
+        """Take every fact ``other`` knows."""
+        for item in fields(self):
+            value = getattr(other, item.name)
+            if value is not None:
+                setattr(self, item.name, value)
 
     def as_json(self) -> dict[str, Any]:
-        return {
-            "src": str(self.src),
-            "version": self.version.tag,
-            "soak_duration": self.soak_duration,
-            "out": str(self.out),
-            "skip": list(self.skip),
-            "chaos": self.chaos,
-            "publish": self.publish,
-            "go_test_skip": self.go_test_skip,
-        }
+        return {key: str(value) if isinstance(value, Path) else value for key, value in asdict(self).items()}
 
+    @classmethod
+    def from_json(cls, data: Any) -> GateFacts:
+        """The facts of a saved ledger; a value of the wrong type is dropped (not known), never guessed."""
+        data = data if isinstance(data, dict) else {}
+        tagged = data.get("tagged_at_head")
 
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> Any:  # argparse would print usage and exit 2; we want one line
-        raise UserError(f"release gate options: {message}; e.g. -- --src ../litestream --version v0.5.16")
+        def path(key: str) -> Path | None:
+            value = data.get(key)
+            return Path(value) if isinstance(value, str) and value else None
 
-
-def parse_gate_args(argv: Sequence[str]) -> GateOptions:
-    """Parse the options after ``--``; bad input is one UserError line."""
-    parser = _Parser(prog="nox -s release_gate --", add_help=False)
-    parser.add_argument("--src")
-    parser.add_argument("--version")
-    parser.add_argument("--soak-duration", default="30m")
-    parser.add_argument("--skip", action="append", default=[])
-    parser.add_argument("--chaos", action="store_true")
-    parser.add_argument("--publish", action="store_true")
-    parser.add_argument("--out", default="gate-evidence")
-    parser.add_argument("--go-test-skip")
-    args = parser.parse_args(list(argv))
-    unknown = [name for name in args.skip if name not in GATE_ORDER]
-    if unknown:
-        raise UserError(f"--skip {unknown[0]!r} is not a gate; choose from {', '.join(GATE_ORDER)}")
-    parse_duration(args.soak_duration, name="soak-duration")
-    out = Path(args.out).expanduser()
-    return GateOptions(
-        src=resolve_src(project_context(), args.src),
-        version=parse_version(args.version),
-        soak_duration=args.soak_duration,
-        out=(out if out.is_absolute() else PROJECT_ROOT / out).resolve(),
-        skip=tuple(dict.fromkeys(args.skip)),
-        chaos=args.chaos,
-        publish=args.publish,
-        go_test_skip=args.go_test_skip,
-    )
+        return cls(
+            bin_dir=path("bin_dir"),
+            checksums=path("checksums"),
+            run_dir=path("run_dir"),
+            tagged_at_head=tagged if isinstance(tagged, bool) else None,
+        )
 
 
 @dataclass
@@ -98,22 +79,32 @@ class GateRecord:
     """One gate's line in the verdict."""
 
     name: str
-    status: str = "pending"  # pending | running | pass | fail | skipped | aborted
+    status: GateStatus = "pending"
     duration_s: float | None = None
     key_figure: str = ""
     evidence: str | None = None
     reason: str | None = None
 
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> GateRecord:
+        status = data.get("status")
+        if status not in get_args(GateStatus):
+            raise ValueError(f"unknown gate status {status!r}")
+        return cls(**data)
+
 
 @dataclass
 class Outcome:
-    """What a gate's body found: pass, fail or skipped (it had nothing to work on), its key figure, its evidence."""
+    """What a gate's body found: pass or fail, its key figure, its evidence, and facts for later gates.
 
-    status: str  # pass | fail | skipped
+    A gate with nothing to work on raises ``common.steps.Skip`` instead.
+    """
+
+    status: Literal["pass", "fail"]
     key_figure: str
     evidence: Path | None = None
     reason: str | None = None
-    facts: dict[str, Any] = field(default_factory=dict)  # handed to later gates through the ledger
+    facts: GateFacts = field(default_factory=GateFacts)
 
 
 @dataclass
@@ -127,19 +118,19 @@ class Ledger:
     options: dict[str, Any]
     started_at: str
     gates: list[GateRecord]
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: GateFacts = field(default_factory=GateFacts)
     ended_at: str | None = None
 
     @classmethod
-    def fresh(cls, options: GateOptions, commit: str | None) -> Ledger:
+    def fresh(cls, options: GateOptions, commit: str | None, gates: Sequence[str]) -> Ledger:
         return cls(
             out=options.out,
             src=str(options.src),
             version=options.version.tag,
             commit=commit,
             options=options.as_json(),
-            started_at=_now(),
-            gates=[GateRecord(name) for name in GATE_ORDER],
+            started_at=now(),
+            gates=[GateRecord(name) for name in gates],
         )
 
     @classmethod
@@ -157,8 +148,8 @@ class Ledger:
                 commit=litestream["commit"],
                 options=data["options"],
                 started_at=data["started_at"],
-                gates=[GateRecord(**gate) for gate in data["gates"]],
-                facts=data.get("facts", {}),
+                gates=[GateRecord.from_json(gate) for gate in data["gates"]],
+                facts=GateFacts.from_json(data.get("facts")),
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
@@ -167,12 +158,13 @@ class Ledger:
         return next(gate for gate in self.gates if gate.name == name)
 
     def abort_after(self, name: str, reason: str) -> None:
-        for gate in self.gates[GATE_ORDER.index(name) + 1 :]:
+        names = [gate.name for gate in self.gates]
+        for gate in self.gates[names.index(name) + 1 :]:
             if gate.status in ("pending", "running"):
                 gate.status, gate.reason = "aborted", reason
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         """pass: every gate passed; partial: none failed but some were skipped; fail: anything else."""
         statuses = {gate.status for gate in self.gates}
         if statuses <= {"pass"}:
@@ -193,7 +185,7 @@ class Ledger:
             "ended_at": self.ended_at,
             "options": self.options,
             "gates": [asdict(gate) for gate in self.gates],
-            "facts": self.facts,
+            "facts": self.facts.as_json(),
         }
 
     def save(self) -> None:
@@ -202,7 +194,7 @@ class Ledger:
         (self.out / REPORT_MD).write_text(render_markdown(self))
 
 
-def _now() -> str:
+def now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -216,17 +208,19 @@ def _figure(gate: GateRecord) -> str:
     return "; ".join(parts) if parts else "—"
 
 
+HEADLINE: dict[Verdict, str] = {
+    "pass": "✔ PASS",
+    "partial": "– PASS WITH SKIPPED GATES",
+    "fail": "✘ FAIL",
+    "incomplete": "… INCOMPLETE",
+}
+
+
 def render_markdown(ledger: Ledger) -> str:
     """gate-report.md: the verdict for a CI step summary."""
     commit = f"`{ledger.commit}`" if ledger.commit else "unknown commit"
-    headline = {
-        "pass": "✔ PASS",
-        "partial": "– PASS WITH SKIPPED GATES",
-        "fail": "✘ FAIL",
-        "incomplete": "… INCOMPLETE",
-    }
     lines = [
-        f"## Release gate {ledger.version}: {headline[ledger.verdict]}",
+        f"## Release gate {ledger.version}: {HEADLINE[ledger.verdict]}",
         "",
         f"Litestream commit {commit}, version `{ledger.version}`, checkout `{ledger.src}`.",
         f"Started {ledger.started_at}" + (f", ended {ledger.ended_at}." if ledger.ended_at else "."),
@@ -258,81 +252,10 @@ def print_table(ledger: Ledger, console: Console | None = None) -> None:
     table = Table(title=f"Release gate {ledger.version} @ {commit}: {ledger.verdict.upper()}")
     for column in ("gate", "status", "duration", "key figure"):
         table.add_column(column)
-    colours = {"pass": "green", "fail": "red", "aborted": "red", "skipped": "yellow"}
+    colours: dict[GateStatus, str] = {"pass": "green", "fail": "red", "aborted": "red", "skipped": "yellow"}
     for gate in ledger.gates:
         colour = colours.get(gate.status, "white")
         status = Text(f"{STATUS_MARK[gate.status]} {gate.status}", style=colour)
         table.add_row(gate.name, status, _duration(gate), Text(_figure(gate)))
     console.print(table)
     console.print(f"report: {ledger.out / REPORT_MD}  ({REPORT_JSON} alongside)")
-
-
-GateBody = Callable[[GateOptions, Ledger], Outcome]
-
-
-def open_ledger(name: str, options: GateOptions, head_commit: Callable[[Path], str | None]) -> Ledger:
-    """The first gate starts a fresh ledger; a later one continues the run in progress (or starts one)."""
-    ledger = None if name == GATE_ORDER[0] else Ledger.load(options)
-    return ledger or Ledger.fresh(options, head_commit(options.src))
-
-
-def run_gate(name: str, argv: Sequence[str], body: GateBody, head_commit: Callable[[Path], str | None]) -> GateRecord:
-    """Run one gate's body and record it; on failure abort the later gates and print the verdict."""
-    options = parse_gate_args(argv)
-    ledger = open_ledger(name, options, head_commit)
-    record = ledger.gate(name)
-    if name in options.skip:
-        record.status, record.reason, record.duration_s = "skipped", f"--skip {name}", 0.0
-        ledger.save()
-        return record
-    record.status = "running"
-    ledger.save()
-    start = time.monotonic()
-    try:
-        outcome = body(options, ledger)
-    except UserError as exc:
-        outcome = Outcome("fail", "", reason=exc.line())
-    except BaseException as exc:  # Ctrl-C or a bug: record it and show the verdict, then let it propagate
-        reason = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"crashed: {type(exc).__name__}: {exc}"
-        _finish(ledger, record, Outcome("fail", "", reason=reason), time.monotonic() - start)
-        raise
-    _finish(ledger, record, outcome, time.monotonic() - start)
-    return record
-
-
-def _finish(ledger: Ledger, record: GateRecord, outcome: Outcome, seconds: float) -> None:
-    record.duration_s = round(seconds, 1)
-    record.key_figure = outcome.key_figure
-    record.reason = outcome.reason
-    record.evidence = _relative(outcome.evidence, ledger.out)
-    ledger.facts.update(outcome.facts)
-    record.status = outcome.status
-    if record.status == "fail":
-        ledger.abort_after(record.name, f"{record.name} failed")
-        ledger.ended_at = _now()
-        ledger.save()
-        print_table(ledger)
-    else:
-        ledger.save()
-
-
-def _relative(path: Path | None, out: Path) -> str | None:
-    if path is None:
-        return None
-    try:
-        return str(path.relative_to(out))
-    except ValueError:
-        return str(path)
-
-
-def finish_gate(argv: Sequence[str], head_commit: Callable[[Path], str | None]) -> Ledger:
-    """``release_gate`` itself: close the ledger (anything not run is aborted), print and save the verdict."""
-    options = parse_gate_args(argv)
-    ledger = Ledger.load(options) or Ledger.fresh(options, head_commit(options.src))
-    for gate in ledger.gates:
-        if gate.status in ("pending", "running"):
-            gate.status, gate.reason = "aborted", "did not run"
-    ledger.ended_at = _now()
-    ledger.save()
-    print_table(ledger)
-    return ledger

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import subprocess
 import tempfile
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import boto3
 import git
@@ -26,15 +25,16 @@ from rich.text import Text
 
 from common.console import terminal
 from common.errors import UserError
-from common.settings import config_value, project_context
+from common.settings import Settings as ProjectSettings
 from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
 from release.build import toolchain as gotoolchain
+from release.github import parse_github_url
 from release.homebrew.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.homebrew.git_auth import describe_remote, git_auth
 
-MARK = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
-_GITHUB_REPO = re.compile(r"github\.com[:/]+([^/]+)/([^/]+?)(?:\.git)?/?$", re.IGNORECASE)
+CheckStatus = Literal["ok", "fail", "warn", "skip"]
+MARK: dict[CheckStatus, str] = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
 
 
 @dataclass
@@ -42,7 +42,7 @@ class Check:
     """One preflight line: ok, fail, warn (noted, not blocking) or skip (does not apply)."""
 
     name: str
-    status: str
+    status: CheckStatus
     detail: str
 
 
@@ -51,7 +51,9 @@ class PreflightReport:
     """Every check's line, plus what later gates need to know (HEAD, whether the version is the tag at HEAD)."""
 
     checks: list[Check] = field(default_factory=list)
-    facts: dict[str, Any] = field(default_factory=dict)  # head_sha, describe, tagged_at_head
+    head_sha: str | None = None
+    describe: str | None = None
+    tagged_at_head: bool | None = None  # None: the version check could not tell (the checkout did not open)
 
     @property
     def passed(self) -> bool:
@@ -64,12 +66,19 @@ class PreflightReport:
         return f"{counts['ok']} ✔, {counts['fail']} ✘, {warnings}, {counts['skip']} n/a"
 
     def as_json(self) -> dict[str, Any]:
-        return {"schema_version": 1, "passed": self.passed, "checks": [asdict(c) for c in self.checks], **self.facts}
+        return {
+            "schema_version": 1,
+            "passed": self.passed,
+            "checks": [asdict(c) for c in self.checks],
+            "head_sha": self.head_sha,
+            "describe": self.describe,
+            "tagged_at_head": self.tagged_at_head,
+        }
 
 
 @dataclass(frozen=True)
 class Settings:
-    """What preflight reads from the environment and invoke.yaml, resolved the way the tasks resolve it."""
+    """What preflight reads from the environment and the config files, resolved as the tasks resolve it."""
 
     s3_bucket: str
     s3_endpoint: str
@@ -78,15 +87,15 @@ class Settings:
     tap_branch: str
 
     @classmethod
-    def resolve(cls) -> Settings:
-        ctx = project_context()
+    def resolve(cls, settings: ProjectSettings | None = None) -> Settings:
+        """The one precedence of common.settings (environment > user config > project config > default)."""
+        settings = settings or ProjectSettings.for_project()
         return cls(
-            # The same precedence as soak.overnight: invoke.yaml/INVOKE_S3_*, then S3_BUCKET / AWS_REGION.
-            s3_bucket=str(config_value(ctx, "s3.bucket", "") or os.environ.get("S3_BUCKET", "")),
-            s3_endpoint=str(config_value(ctx, "s3.endpoint", "")),
-            s3_region=str(config_value(ctx, "s3.region", "") or os.environ.get("AWS_REGION", "us-east-1")),
-            tap_repo=str(config_value(ctx, "tap.repo", "")),
-            tap_branch=str(config_value(ctx, "tap.branch", "main")),
+            s3_bucket=settings.get("s3.bucket"),
+            s3_endpoint=settings.get("s3.endpoint"),
+            s3_region=settings.get("s3.region"),
+            tap_repo=settings.get("tap.repo"),
+            tap_branch=settings.get("tap.branch"),
         )
 
 
@@ -96,7 +105,7 @@ class Settings:
 def check_checkout(src: Path, report: PreflightReport) -> Check:
     """The checkout at --src is clean: evidence must belong to a commit, not to uncommitted edits."""
     checkout = gosrc.open_checkout(src)
-    report.facts.update(head_sha=checkout.head_sha, describe=checkout.describe())
+    report.head_sha, report.describe = checkout.head_sha, checkout.describe()
     if checkout.is_dirty():
         changed = checkout.dirty_entries()
         listed = ", ".join(line[3:] for line in changed[:5]) + (" …" if len(changed) > 5 else "")
@@ -108,9 +117,9 @@ def check_version(src: Path, version: ReleaseVersion, report: PreflightReport) -
     """--version is not tagged yet (snapshot build), or is the tag at HEAD (release build)."""
     checkout = gosrc.open_checkout(src)
     if version.tag in checkout.tags_at_head():
-        report.facts["tagged_at_head"] = True
+        report.tagged_at_head = True
         return Check("version tag", "ok", f"{version.tag} is the tag at HEAD: release build")
-    report.facts["tagged_at_head"] = False
+    report.tagged_at_head = False
     tags = {tag.name: tag for tag in git.Repo(checkout.path).tags}
     if version.tag in tags:
         elsewhere = tags[version.tag].commit.hexsha
@@ -171,7 +180,9 @@ def check_tap_push(settings: Settings, publish: bool) -> Check:
     if not token:
         return Check("tap push", "fail", f"{TAP_TOKEN_ENV} is not set; export a token that can push to the tap")
     if not settings.tap_repo:
-        return Check("tap push", "fail", "no tap repository configured; set tap.repo in invoke.yaml or INVOKE_TAP_REPO")
+        return Check(
+            "tap push", "fail", "no tap repository configured; set INVOKE_TAP_REPO or tap.repo in ~/.invoke.yaml"
+        )
     shown = describe_remote(settings.tap_repo)
     try:
         error = push_dry_run(settings.tap_repo, settings.tap_branch)
@@ -202,12 +213,6 @@ def push_dry_run(repo_url: str, branch: str) -> str | None:
     return None
 
 
-def tap_slug(url: str) -> str | None:
-    """owner/name of a GitHub repository URL (https or ssh), lower-cased; None for anything else."""
-    match = _GITHUB_REPO.search(url.strip())
-    return f"{match.group(1)}/{match.group(2)}".lower() if match else None
-
-
 def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersion, publish: bool) -> Check:
     """.goreleaser.yml must not also publish ``brews:`` to our tap: two writers on one formula file."""
     config_path = next((src / name for name in (".goreleaser.yml", ".goreleaser.yaml") if (src / name).is_file()), None)
@@ -217,7 +222,8 @@ def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersio
         config = yaml.safe_load(config_path.read_text()) or {}
     except yaml.YAMLError as exc:
         return Check("single tap writer", "fail", f"{config_path.name} is not valid YAML: {exc}")
-    ours = tap_slug(settings.tap_repo)
+    tap = parse_github_url(settings.tap_repo)
+    ours = tap.slug if tap else None
     for brew in config.get("brews") or []:
         repository = brew.get("repository") or brew.get("tap") or {}
         theirs = f"{repository.get('owner', '')}/{repository.get('name', '')}".lower()
@@ -225,7 +231,7 @@ def check_goreleaser_brews(src: Path, settings: Settings, version: ReleaseVersio
         if skip_upload == "true" or (skip_upload == "auto" and version.prerelease):
             continue
         if ours and theirs == ours:
-            status = "fail" if publish else "warn"
+            status: CheckStatus = "fail" if publish else "warn"
             return Check(
                 "single tap writer",
                 status,
@@ -263,7 +269,7 @@ def print_status(report: PreflightReport, console: Console | None = None) -> Non
     """The ✔/✘ status lines."""
     console = console or terminal()
     width = max(len(check.name) for check in report.checks)
-    colour = {"ok": "green", "fail": "red", "warn": "yellow", "skip": "dim"}
+    colour: dict[CheckStatus, str] = {"ok": "green", "fail": "red", "warn": "yellow", "skip": "dim"}
     for check in report.checks:
         console.print(
             Text.assemble((MARK[check.status], colour[check.status]), f" {check.name.ljust(width)}  {check.detail}")

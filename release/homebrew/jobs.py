@@ -1,14 +1,18 @@
-"""The three Homebrew jobs as ordered steps; the Invoke tasks only resolve their settings and call these."""
+"""The three Homebrew jobs; the formula is prepared by FORMULA_STEPS, run by common.steps.run_steps.
+
+The Invoke tasks only resolve their settings and call these.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import UserError
+from common.steps import Skip, Step, run_steps
 from common.versions import ReleaseVersion, parse_version
-from release.homebrew.checksums_source import Archive, load_checksums, pick_archives
+from release.homebrew.checksums_source import Archive, Checksums, load_checksums, pick_archives
 from release.homebrew.formula import is_preview, render_formula, write_formula
 from release.homebrew.published import check_published_archives
 from release.homebrew.tap import SyncResult, TapTarget, sync_tap
@@ -30,24 +34,28 @@ class FormulaInputs:
     preview: bool = False
 
 
-@dataclass(frozen=True)
-class Prepared:
-    """A rendered formula and what it was rendered from."""
+@dataclass
+class FormulaJob:
+    """What the formula job knows so far; each step fills in a field."""
 
-    version: ReleaseVersion
-    archives: list[Archive]
-    text: str
-    preview: bool
+    inputs: FormulaInputs
+    say: Say = print
+    dry_run: bool = True  # release.tap sets False when it will push: then the downloads are checked
+    version: ReleaseVersion = field(init=False)
+    checksums: Checksums = field(init=False)
+    archives: list[Archive] = field(init=False)
+    text: str = field(init=False)
 
 
-def prepare_formula(inputs: FormulaInputs, say: Say = print) -> Prepared:
-    """Validate the tag, find the checksums, pick the five archives, render the formula text."""
-    # 1. version: vMAJOR.MINOR.PATCH[-pre], before any download.
-    version = parse_version(inputs.version)
-    # 2. checksums: the published release's; a local build's dist/ only with --preview.
+def _version(job: FormulaJob) -> None:
+    job.version = parse_version(job.inputs.version)
+
+
+def _checksums(job: FormulaJob) -> None:
     notes: list[str] = []
-    checksums = load_checksums(
-        version,
+    inputs = job.inputs
+    job.checksums = load_checksums(
+        job.version,
         given=inputs.checksums,
         url_base=inputs.url_base,
         preview=inputs.preview,
@@ -55,21 +63,55 @@ def prepare_formula(inputs: FormulaInputs, say: Say = print) -> Prepared:
         log=notes,
     )
     for note in notes:
-        say(note)
-    # 3. archives: darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version.
-    archives = pick_archives(checksums, version)
-    say("archives: " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in archives))
-    # 4. render: the template under release/homebrew/templates/, marked when it is a preview.
-    text = render_formula(version, archives, url_base=inputs.url_base, preview=checksums.local)
-    return Prepared(version, archives, text, checksums.local)
+        job.say(f"  {note}")
+
+
+def _archives(job: FormulaJob) -> None:
+    job.archives = pick_archives(job.checksums, job.version)
+    job.say("  " + ", ".join(f"{a.platform.os}-{a.platform.arch} {a.sha256[:12]}" for a in job.archives))
+
+
+def _render(job: FormulaJob) -> None:
+    job.text = render_formula(job.version, job.archives, url_base=job.inputs.url_base, preview=job.checksums.local)
+
+
+def _downloads(job: FormulaJob) -> None:
+    if job.dry_run:
+        raise Skip("a dry run pushes nothing; release.tap checks each archive before it pushes")
+    if is_preview(job.text):
+        raise UserError("the formula is marked as a preview; release.tap never publishes one")
+    check_published_archives(job.archives, job.inputs.url_base, job.version, job.say)
+
+
+FORMULA_STEPS: list[Step[FormulaJob]] = [
+    Step("version", "the tag, vMAJOR.MINOR.PATCH[-pre], checked before any download", _version),
+    Step("checksums", "the published release's checksums.txt; a local build's only with --preview", _checksums),
+    Step("archives", "darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version", _archives),
+    Step("render", "the formula from release/homebrew/templates/, marked when it is a preview", _render),
+]
+# release.tap: before anything is pushed, what the formula names must be what is served.
+TAP_STEPS: list[Step[FormulaJob]] = [
+    *FORMULA_STEPS,
+    Step("downloads", "download every archive the formula names and compare its sha256", _downloads),
+]
+
+
+def prepare_formula(
+    inputs: FormulaInputs, say: Say = print, *, steps: list[Step[FormulaJob]] = FORMULA_STEPS, dry_run: bool = True
+) -> FormulaJob:
+    """Validate the tag, find the checksums, pick the five archives, render the formula text (and, for a push,
+    check the downloads)."""
+    job = FormulaJob(inputs, say, dry_run)
+    run_steps(steps, job, say=say)
+    return job
 
 
 def formula_job(inputs: FormulaInputs, output: Path, say: Say = print) -> Path:
     """release.formula: render and write the formula file (Formula/litestream.rb by default)."""
-    prepared = prepare_formula(inputs, say)
-    write_formula(prepared.text, output)
-    kind = "a PREVIEW (sha256 of a local build; release.tap will not publish it)" if prepared.preview else ""
-    say(f"formula: wrote {_shown(output)} for {prepared.version.tag}" + (f", {kind}" if kind else ""))
+    job = prepare_formula(inputs, say)
+    write_formula(job.text, output)
+    kind = ", a PREVIEW (sha256 of a local build; release.tap will not publish it)" if job.checksums.local else ""
+    say(f"formula: wrote {_shown(output)} for {job.version.tag}{kind}")
     return output
 
 
@@ -84,7 +126,7 @@ def _shown(path: Path) -> str:
 def _require_repo(target: TapTarget) -> TapTarget:
     url = (target.url or "").strip()
     if not url:
-        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in invoke.yaml")
+        raise UserError("no tap repository given; pass --tap-repo URL or set tap.repo in ~/.invoke.yaml")
     return replace(target, url=url)
 
 
@@ -102,18 +144,11 @@ def tap_job(
         )
     formula_path = normalize_formula_path(path)
     target = _require_repo(target)
-    prepared = prepare_formula(inputs, say)
-    if is_preview(prepared.text) and not dry_run:
-        raise UserError("the formula is marked as a preview; release.tap never publishes one")
-    if dry_run:
-        say("downloads: not checked in a dry run (release.tap checks each archive before it pushes)")
-    else:
-        say(f"downloads: checking the {len(prepared.archives)} archives the formula names")
-        check_published_archives(prepared.archives, inputs.url_base, prepared.version, say)
+    job = prepare_formula(inputs, say, steps=TAP_STEPS, dry_run=dry_run)
     return sync_tap(
         target,
-        formula_plan(formula_path, prepared.text),
-        message=f"litestream {prepared.version.tag}",
+        formula_plan(formula_path, job.text),
+        message=f"litestream {job.version.tag}",
         dry_run=dry_run,
         say=say,
         workdir=workdir,

@@ -101,7 +101,7 @@ def _check_local_remote(url: str) -> None:
         Repo(url)
     except InvalidGitRepositoryError:
         raise UserError(
-            f"the tap {url} is a directory but not a git repository; check --tap-repo (tap.repo in invoke.yaml)"
+            f"the tap {url} is a directory but not a git repository; check --tap-repo (or tap.repo in ~/.invoke.yaml)"
         ) from None
     except NoSuchPathError:
         return  # git's own "repository ... does not exist" is clear
@@ -115,7 +115,7 @@ def _clone(target: TapTarget, dest: Path, auth: GitAuth) -> Repo:
         repo = Repo.clone_from(target.url, dest, env=auth.env)
     except GitCommandError as exc:
         raise UserError(
-            f"cannot clone the tap {shown}: {_git_reason(exc, auth)}; check --tap-repo (tap.repo in invoke.yaml)"
+            f"cannot clone the tap {shown}: {_git_reason(exc, auth)}; check --tap-repo (or tap.repo in ~/.invoke.yaml)"
             f"{_auth_hint(target.url, auth)}"
         ) from None
     repo.git.update_environment(**auth.env)

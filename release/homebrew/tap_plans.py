@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from pathlib import Path, PurePosixPath
 
+from release.github import parse_github_url
 from release.homebrew.formula import template_environment
 from release.homebrew.tap import FileChange, Plan, read_text
 from release.homebrew.tap_layout import check_formula_path
@@ -14,13 +14,12 @@ from release.homebrew.tap_layout import check_formula_path
 MARKER = "Created by `invoke release.tap-setup`"
 SETUP_FILES = {"README.md": "tap-README.md.j2", ".github/workflows/tests.yml": "tap-tests.yml.j2"}
 DEFAULT_TAP = "benbjohnson/litestream"
-_GITHUB_TAP = re.compile(r"github\.com[:/](?P<user>[^/]+)/homebrew-(?P<repo>[^/]+?)(?:\.git)?/?$")
 
 
 def tap_name(url: str) -> str:
     """``user/repo`` as ``brew`` names the tap: github.com/benbjohnson/homebrew-litestream -> benbjohnson/litestream."""
-    match = _GITHUB_TAP.search(url)
-    return f"{match.group('user')}/{match.group('repo')}" if match else DEFAULT_TAP
+    repo = parse_github_url(url)
+    return (repo.tap if repo else None) or DEFAULT_TAP
 
 
 def formula_plan(path: PurePosixPath, text: str) -> Plan:

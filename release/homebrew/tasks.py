@@ -3,16 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
 
+from invoke.context import Context
 from invoke.tasks import task
 
 from common.errors import fail_cleanly
-from common.settings import PROJECT_ROOT, config_value
+from common.settings import PROJECT_ROOT, Settings
 from release.homebrew.jobs import FormulaInputs, formula_job, tap_job, tap_setup_job
 from release.homebrew.tap import TapTarget
 
-DEFAULT_URL_BASE = "https://github.com/benbjohnson/litestream/releases/download"
 DEFAULT_OUTPUT = PROJECT_ROOT / "Formula" / "litestream.rb"
 CHECKSUMS_HELP = "a published checksums.txt, URL or path (default: <release.url_base>/<tag>/checksums.txt)"
 PREVIEW_HELP = "render from a local build's dist/checksums.txt (or --checksums PATH); marked as a preview"
@@ -20,22 +19,22 @@ DIST_HELP = "the local build's directory for --preview (default: dist)"
 VERSION_HELP = "release tag vMAJOR.MINOR.PATCH[-pre], e.g. v0.5.16"
 
 
-def _inputs(c: Any, version: str | None, checksums: str | None, preview: bool, dist: str) -> FormulaInputs:
+def _inputs(settings: Settings, version: str | None, checksums: str | None, preview: bool, dist: str) -> FormulaInputs:
     return FormulaInputs(
         version=version,
         checksums=checksums,
-        url_base=str(config_value(c, "release.url_base", DEFAULT_URL_BASE)),
+        url_base=settings.get("release.url_base"),
         dist=Path(dist),
         preview=preview,
     )
 
 
-def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
+def _target(settings: Settings, tap_repo: str | None, branch: str | None) -> TapTarget:
     return TapTarget(
-        url=tap_repo or str(config_value(c, "tap.repo", "")),
-        branch=branch or str(config_value(c, "tap.branch", "main")),
-        author_name=str(config_value(c, "tap.author_name", "litestream-release-tools")),
-        author_email=str(config_value(c, "tap.author_email", "release-tools@litestream.io")),
+        url=settings.get("tap.repo", tap_repo),
+        branch=settings.get("tap.branch", branch),
+        author_name=settings.get("tap.author_name"),
+        author_email=settings.get("tap.author_email"),
     )
 
 
@@ -50,7 +49,7 @@ def _target(c: Any, tap_repo: str | None, branch: str | None) -> TapTarget:
 )
 @fail_cleanly
 def formula(
-    c: Any,
+    c: Context,
     version: str | None = None,
     checksums: str | None = None,
     output: str | None = None,
@@ -58,7 +57,8 @@ def formula(
     dist: str = "dist",
 ) -> None:
     """Render the Homebrew formula for a release from its published checksums.txt (a local build: --preview)."""
-    formula_job(_inputs(c, version, checksums, preview, dist), Path(output) if output else DEFAULT_OUTPUT)
+    inputs = _inputs(Settings.from_context(c), version, checksums, preview, dist)
+    formula_job(inputs, Path(output) if output else DEFAULT_OUTPUT)
 
 
 @task(
@@ -75,7 +75,7 @@ def formula(
 )
 @fail_cleanly
 def tap(
-    c: Any,
+    c: Context,
     version: str | None = None,
     checksums: str | None = None,
     tap_repo: str | None = None,
@@ -86,10 +86,11 @@ def tap(
     dist: str = "dist",
 ) -> None:
     """Publish the formula to the Homebrew tap after checking every archive it names: one commit, pushed."""
+    settings = Settings.from_context(c)
     tap_job(
-        _inputs(c, version, checksums, preview, dist),
-        _target(c, tap_repo, branch),
-        path or str(config_value(c, "tap.path", "litestream.rb")),
+        _inputs(settings, version, checksums, preview, dist),
+        _target(settings, tap_repo, branch),
+        settings.get("tap.path", path),
         dry_run=dry_run,
     )
 
@@ -105,7 +106,7 @@ def tap(
 )
 @fail_cleanly
 def tap_setup(
-    c: Any,
+    c: Context,
     tap_repo: str | None = None,
     branch: str | None = None,
     path: str | None = None,
@@ -113,9 +114,10 @@ def tap_setup(
     dry_run: bool = False,
 ) -> None:
     """Make the tap ready: README with the install command, formula path, brew test-bot CI."""
+    settings = Settings.from_context(c)
     tap_setup_job(
-        _target(c, tap_repo, branch),
-        path or str(config_value(c, "tap.path", "litestream.rb")),
+        _target(settings, tap_repo, branch),
+        settings.get("tap.path", path),
         force=force,
         dry_run=dry_run,
     )

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 CRITERIA = (
     "no_crash",
@@ -20,6 +20,8 @@ CRITERIA = (
     "rows_and_digests",
     "memory_stable",
 )
+CriterionStatus = Literal["pass", "fail", "na"]  # na: no data to judge, never a pass
+Verdict = Literal["pass", "fail"]
 SEED_DURATION_S = 8 * 3600.0
 SEED_MAX_CRITICAL = 10
 
@@ -42,11 +44,11 @@ class Thresholds:
         return max(1, math.ceil(SEED_MAX_CRITICAL * duration_s / SEED_DURATION_S))
 
 
-def criterion(name: str, status: str, value: Any, threshold: Any, detail: str) -> dict[str, Any]:
+def criterion(name: str, status: CriterionStatus, value: Any, threshold: Any, detail: str) -> dict[str, Any]:
     return {"name": name, "status": status, "value": value, "threshold": threshold, "detail": detail}
 
 
-def _pass(ok: bool) -> str:
+def _pass(ok: bool) -> CriterionStatus:
     return "pass" if ok else "fail"
 
 
@@ -170,7 +172,7 @@ def _memory(s: dict[str, Any], th: Thresholds) -> dict[str, Any]:
     return criterion("memory_stable", _pass(slope < limit), round(slope, 3), limit, detail)
 
 
-def verdict(criteria: list[dict[str, Any]]) -> tuple[str, str]:
+def verdict(criteria: list[dict[str, Any]]) -> tuple[Verdict, str]:
     """(verdict, headline): pass needs no failure and at least one judged criterion."""
     passed = [c["name"] for c in criteria if c["status"] == "pass"]
     failed = [c["name"] for c in criteria if c["status"] == "fail"]

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from common.processes import free_port
-from common.tools import HelperProcess, port_open, run_install, tools_cache_dir
+from common.processes import Child, environ_without, free_port, port_open
+from common.tools import run_install, tools_cache_dir
 
 MITMPROXY_VERSION = "11.0.2"  # the newest mitmproxy that supports Python 3.11
 ADDON = Path(__file__).with_name("mitm_addon.py")
@@ -68,7 +68,7 @@ class HttpErrorProxy:
         self._mitmdump = mitmdump
         self._seed = seed
         self._read_offset = 0
-        self._process: HelperProcess | None = None
+        self._process: Child | None = None
         self.set_rate(rate)
 
     def start(self) -> int:
@@ -100,9 +100,9 @@ class HttpErrorProxy:
             "--set",
             f"s3_errors_log={self.injections}",
         ]
-        self._process = HelperProcess("mitmdump", argv, self.log)
+        self._process = Child("mitmdump", argv, self.log, env=environ_without("AWS_"))  # no credentials in a proxy
         port = self.port
-        self._process.start(lambda: port_open(port), timeout=30, fix=f"see {self.log}")
+        self._process.start().wait_ready(lambda: port_open(port), timeout_s=30, fix=f"see {self.log}")
         return self.port
 
     def set_rate(self, rate: float) -> None:
@@ -131,5 +131,5 @@ class HttpErrorProxy:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.stop()
+            self._process.stop(grace_s=5)
             self._process = None

@@ -17,8 +17,8 @@ from typing import Any
 import requests
 
 from common.errors import UserError
-from common.processes import free_port
-from common.tools import HelperProcess, run_install, tools_cache_dir
+from common.processes import Child, environ_without, free_port
+from common.tools import run_install, tools_cache_dir
 
 TOXIPROXY_VERSION = "v2.12.0"
 TOXIPROXY_PACKAGE = "github.com/Shopify/toxiproxy/v2/cmd/server"
@@ -70,12 +70,13 @@ class Toxiproxy:
         self.log = log
         self.api = ""
         self._http = requests.Session()
-        self._process: HelperProcess | None = None
+        self._process: Child | None = None
         self._log_start = 0
 
     @property
     def env(self) -> dict[str, str]:
-        return {**os.environ, "LOG_LEVEL": LOG_LEVEL}
+        """A TCP proxy needs no AWS credentials."""
+        return {**environ_without("AWS_"), "LOG_LEVEL": LOG_LEVEL}
 
     def start(self, attempts: int = 3) -> None:
         """Start on a free port; a port taken between choosing and binding is retried on another."""
@@ -83,10 +84,10 @@ class Toxiproxy:
             port = free_port()
             self.api = f"http://127.0.0.1:{port}"
             argv = [str(self.binary), "-host", "127.0.0.1", "-port", str(port)]
-            self._process = HelperProcess("toxiproxy", argv, self.log, env=self.env)
+            self._process = Child("toxiproxy", argv, self.log, env=self.env)
             self._log_start = self.log.stat().st_size if self.log.exists() else 0  # this attempt's lines only
             try:
-                self._process.start(self._answers, fix=f"see {self.log}", failed=self._server_error)
+                self._process.start().wait_ready(self._answers, fix=f"see {self.log}", failed=self._server_error)
                 return
             except UserError as exc:
                 if "address already in use" not in str(exc) or attempt == attempts - 1:
@@ -155,5 +156,5 @@ class Toxiproxy:
 
     def stop(self) -> None:
         if self._process is not None:
-            self._process.stop()
+            self._process.stop(grace_s=5)
         self._http.close()

@@ -10,8 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
-from common.processes import run_to_log
+from common.processes import run_to_log, tail_lines
 from common.settings import PROJECT_ROOT
+from release.build.checkout import open_checkout
 
 NAMES = ("litestream", "litestream-test")
 
@@ -72,10 +73,17 @@ def find_binaries(bin_dir: Path, flag: str = "--bin") -> Binaries:
     return Binaries(ls, lt, _version_output(ls).splitlines()[0], test_version, commit)
 
 
+def check_source(src: Path) -> None:
+    """``--src`` is a Litestream git checkout: checked before anything starts, so a typo costs one line, no run dir."""
+    open_checkout(src)
+
+
 def build_binaries(src: Path, out: Path, log: Path) -> Binaries:
     """Build with the project's own ``invoke build`` (version and commit injected), then find the result."""
     argv = [sys.executable, "-m", "invoke", "-r", str(PROJECT_ROOT), "build", "--src", str(src), "--out", str(out)]
     code = run_to_log(argv, log, timeout_s=1800)
     if code != 0:
-        raise UserError(f"`invoke build --src {src}` failed (exit {code}); see {log}")
+        said = [line.removeprefix("error: ") for line in tail_lines(log, 5) if line.strip()]
+        why = f": {said[-1]}" if said else ""
+        raise UserError(f"`invoke build --src {src}` failed (exit {code}){why}; see {log}")
     return find_binaries(out, flag="the build output")

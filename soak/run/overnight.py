@@ -12,6 +12,7 @@ into metrics.jsonl, and they are removed after the load stops, before catch-up a
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import time
 from collections.abc import Callable, Iterator
@@ -24,14 +25,15 @@ from typing import Any
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Column
+from rich.text import Text
 
 from common.errors import UserError
-from common.processes import Child, free_port, run_to_log, tail_lines
-from common.steps import Step
+from common.processes import Child, environ_without, free_port, run_to_log, tail_lines
+from common.steps import Skip, Step, run_steps
 from common.units import format_duration
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
-from soak.run.db_compare import compare, count_rows, has_no_wal, integrity_check
+from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
 from soak.run.litestream_config import LitestreamConfig, Schedule
 from soak.run.monitor import Lister, Monitor, TickHook
 from soak.run.params import SoakParams, check_free_disk, estimate_disk, human_bytes
@@ -40,10 +42,10 @@ from soak.run.s3 import (
     FileLister,
     S3Lister,
     S3Target,
+    check_credentials,
     embedded_target,
     local_txid,
     preflight,
-    resolve_credentials,
 )
 from soak.rundir import Result, RunDir, utc_now
 
@@ -98,7 +100,11 @@ class SoakRun:
 
     def note(self, text: str) -> None:
         self.notes.append(text)
-        self.console.print(f"  note: {text}")
+        self.say(f"  note: {text}")
+
+    def say(self, line: str) -> None:
+        """One line of the run's output, printed as it is (no rich markup in paths or purposes)."""
+        self.console.print(Text(line))
 
 
 # ----------------------------------------------------------------------------------------------- steps
@@ -107,13 +113,13 @@ class SoakRun:
 def step_binaries(run: SoakRun) -> None:
     p = run.params
     if p.src_dir is not None:
-        run.console.print(f"  building from {p.src_dir} with `invoke build` into {run.dirs.bin}")
+        run.say(f"  building from {p.src_dir} with `invoke build` into {run.dirs.bin}")
         run.dirs.create()
         run.binaries = build_binaries(p.src_dir, run.dirs.bin, run.dirs.log("build"))
     else:
         run.binaries = find_binaries(p.bin_dir or Path("bin"))
     b = run.binaries
-    run.console.print(f"  litestream {b.litestream_version}, litestream-test {b.litestream_test_version}")
+    run.say(f"  litestream {b.litestream_version}, litestream-test {b.litestream_test_version}")
 
 
 def step_s3_target(run: SoakRun) -> None:
@@ -127,13 +133,9 @@ def step_s3_target(run: SoakRun) -> None:
         run.s3_server.start()
         run.target = embedded_target(run.s3_server, p.prefix, p.region, p.stamp)
     else:
-        run.target = S3Target(
-            bucket=p.bucket,
-            prefix=p.prefix,
-            region=p.region,
-            endpoint=p.endpoint,
-            credentials=resolve_credentials(p.region),
-        )
+        method = check_credentials(p.region)
+        run.target = S3Target(bucket=p.bucket, prefix=p.prefix, region=p.region, endpoint=p.endpoint)
+        run.say(f"  credentials: {method}, resolved and refreshed by boto3 here and by litestream's own AWS SDK")
     run.child_env, notes = run.target.child_env()
     for text in notes:
         run.note(text)
@@ -143,15 +145,14 @@ def step_s3_target(run: SoakRun) -> None:
 def step_disk(run: SoakRun) -> None:
     estimate = estimate_disk(run.params)
     free = check_free_disk(run.params, estimate)
-    run.console.print(f"  {estimate.describe()}; {human_bytes(free)} free")
+    run.say(f"  {estimate.describe()}; {human_bytes(free)} free")
 
 
 def step_preflight(run: SoakRun) -> None:
     if run.target is None:
-        run.console.print("  file replica: nothing to probe")
-        return
+        raise Skip("file replica: no S3 to probe")
     seconds = preflight(run.target)
-    run.console.print(f"  head-bucket + put/get/delete under {run.target.prefix}/ ok ({seconds:.2f}s)")
+    run.say(f"  head-bucket + put/get/delete under {run.target.prefix}/ ok ({seconds:.2f}s)")
 
 
 def step_run_dir(run: SoakRun) -> None:
@@ -183,24 +184,22 @@ def step_run_dir(run: SoakRun) -> None:
 
 def step_fault_tools(run: SoakRun) -> None:
     if run.faults is None:
-        run.console.print("  no fault options: nothing to install")
-        return
+        raise Skip("no fault options: nothing to install")
     for installed in run.faults.install() or ["kills need no proxy"]:
-        run.console.print(f"  {installed}")
+        run.say(f"  {installed}")
 
 
 def step_fault_proxies(run: SoakRun) -> None:
     if run.faults is None:
-        run.console.print("  no fault options")
-        return
+        raise Skip("no fault options")
     run.dirs.create()
     upstream = run.target.endpoint if run.target else None
     proxied = run.faults.start_proxies(run.dirs.root, upstream)
     if run.target is not None and proxied is not None and proxied != upstream:
         run.target.litestream_endpoint = proxied
-        run.console.print(f"  litestream -> {proxied} -> {upstream}; the harness talks to {upstream} directly")
+        run.say(f"  litestream -> {proxied} -> {upstream}; the harness talks to {upstream} directly")
     else:
-        run.console.print("  kills only: no proxy in front of the replica")
+        run.say("  kills only: no proxy in front of the replica")
 
 
 def step_populate(run: SoakRun) -> None:
@@ -210,10 +209,10 @@ def step_populate(run: SoakRun) -> None:
     argv = [str(run.binaries.litestream_test), "populate", "-db", str(run.dirs.db)]
     argv += ["-target-size", str(run.params.initial_size_bytes)]
     log = run.dirs.log("populate")
-    code = run_to_log(argv, log, timeout_s=max(600.0, run.params.initial_size_bytes / 1e6))
+    code = run_to_log(argv, log, env=environ_without("AWS_"), timeout_s=max(600.0, run.params.initial_size_bytes / 1e6))
     if code != 0:
         raise UserError(f"litestream-test populate failed (exit {code}); see {log}", where=str(run.dirs.root))
-    run.console.print(f"  populated {human_bytes(run.dirs.db.stat().st_size)}: {count_rows(run.dirs.db)}")
+    run.say(f"  populated {human_bytes(run.dirs.db.stat().st_size)}: {describe_rows(count_rows(run.dirs.db))}")
 
 
 def start_litestream(run: SoakRun) -> Child:
@@ -234,7 +233,7 @@ def step_replicate(run: SoakRun) -> None:
     time.sleep(2.0)  # as litestream's own test helpers do: let it open the db before the load starts
     if child.crashed():
         raise ChildCrashed(child)
-    run.console.print(f"  litestream replicate pid {child.pid}, metrics on http://{run.config.metrics_addr}/metrics")
+    run.say(f"  litestream replicate pid {child.pid}, metrics on http://{run.config.metrics_addr}/metrics")
 
 
 def step_load(run: SoakRun) -> None:
@@ -245,14 +244,14 @@ def step_load(run: SoakRun) -> None:
     argv = [str(run.binaries.litestream_test), "load", "-db", str(run.dirs.db)]
     argv += ["-write-rate", str(p.write_rate), "-duration", f"{int(p.duration_s) + 60}s", "-pattern", p.pattern]
     argv += ["-payload-size", str(p.payload_size), "-read-ratio", str(p.read_ratio), "-workers", str(p.workers)]
-    run.load = Child("litestream-test load", argv, run.dirs.log("load"), cwd=run.dirs.root)
+    run.load = Child("litestream-test load", argv, run.dirs.log("load"), env=environ_without("AWS_"), cwd=run.dirs.root)
     run.load.start()
-    run.console.print(f"  litestream-test load pid {run.load.pid}")
+    run.say(f"  litestream-test load pid {run.load.pid}")
     if run.faults is not None:
         assert run.litestream is not None
         run.faults.begin(run.litestream)
         run.tick_hooks.append(run.faults.tick)
-        run.console.print(f"  faults begin: {describe_plan(run.faults.plan)}")
+        run.say(f"  faults begin: {describe_plan(run.faults.plan)}")
 
 
 def _crashed(run: SoakRun, child: Child) -> bool:
@@ -276,12 +275,14 @@ def step_monitor(run: SoakRun) -> None:
                     raise ChildCrashed(child)
             if now >= next_tick or now >= deadline:
                 run.monitor.tick(now - started)
-                update(now - started, run.monitor)
+                update(now - started, run.monitor, True)
                 next_tick += p.interval_s
             if now >= deadline:
-                return
-            update(now - started, run.monitor)
+                break
+            update(now - started, run.monitor, False)
             time.sleep(max(0.05, min(POLL_S, next_tick - now, deadline - now)))
+    # Only a monitor that saw the whole duration through may say nothing crashed.
+    run.result.check("no_crash", True, _no_crash_detail(run), 0)
 
 
 def step_stop_load(run: SoakRun) -> None:
@@ -289,13 +290,12 @@ def step_stop_load(run: SoakRun) -> None:
     code = run.load.stop(grace_s=15)
     rows = count_rows(run.dirs.db, busy_timeout_s=5)
     run.result.rows_written = rows.get("load_test")
-    run.console.print(f"  load stopped (exit {code}); load_test has {run.result.rows_written} rows")
+    run.say(f"  load stopped (exit {code}); load_test has {run.result.rows_written} rows")
 
 
 def step_faults_off(run: SoakRun) -> None:
     if run.faults is None:
-        run.console.print("  no fault options")
-        return
+        raise Skip("no fault options")
     run.faults.remove()
     if run.monitor is not None and run.faults.driver is not None:
         run.monitor.tick(run.faults.driver.elapsed())  # the last tick carries the removal events
@@ -331,14 +331,14 @@ def step_catch_up(run: SoakRun) -> None:
     ok = local is not None and replica is not None and replica >= local
     detail = f"replica L0 max TXID {replica} vs local {local} after {seconds:.1f}s"
     run.result.check("catch_up", ok, detail if ok else f"{detail} (gave up after {CATCH_UP_TIMEOUT_S:.0f}s)", seconds)
-    run.console.print(f"  catch-up: {detail}")
+    run.say(f"  catch-up: {detail}")
 
 
 def step_stop_litestream(run: SoakRun) -> None:
     assert run.litestream is not None
     started = time.monotonic()
     code = run.litestream.stop(grace_s=LITESTREAM_STOP_GRACE_S)
-    run.console.print(f"  litestream stopped (exit {code}) in {time.monotonic() - started:.1f}s")
+    run.say(f"  litestream stopped (exit {code}) in {time.monotonic() - started:.1f}s")
     # Its shutdown sync may have uploaded one more L0; the restore sees it, and so do the counts below.
     run.result.rows_written = count_rows(run.dirs.db, busy_timeout_s=5).get("load_test")
 
@@ -355,7 +355,7 @@ def step_restore(run: SoakRun) -> None:
     seconds = time.monotonic() - started
     ok = code == 0 and run.dirs.restored.exists()
     run.result.check("restore", ok, f"restored in {seconds:.1f}s" if ok else f"exit {code}; see {log}", seconds)
-    run.console.print(f"  restore: {'ok' if ok else 'FAILED'} in {seconds:.1f}s")
+    run.say(f"  restore: {'ok' if ok else 'FAILED'} in {seconds:.1f}s")
 
 
 def step_verify(run: SoakRun) -> None:
@@ -373,14 +373,16 @@ def step_verify(run: SoakRun) -> None:
     r.check(
         "row_counts",
         comparison.counts_match,
-        f"{len(comparison.tables)} tables, {total} rows equal" if comparison.counts_match else f"differ: {mismatched}",
+        f"{len(comparison.tables)} tables, {total} rows equal"
+        if comparison.counts_match
+        else f"differ: {', '.join(mismatched)}",
         total,
     )
     differ = [n for n, t in comparison.tables.items() if t["source_sha256"] != t["restored_sha256"]]
     r.check(
         "digests",
         comparison.digests_match,
-        "sha256 of every user table equal" if comparison.digests_match else f"differ: {differ}",
+        "sha256 of every user table equal" if comparison.digests_match else f"differ: {', '.join(differ)}",
         len(comparison.tables) - len(differ),
     )
     with log.open("a") as fh:
@@ -400,7 +402,7 @@ STEPS: list[Step[SoakRun]] = [
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
     Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
-    Step("s3", "start the embedded moto S3 if no bucket is configured, else resolve credentials", step_s3_target),
+    Step("s3", "start the embedded moto S3 if no bucket is configured, else find credentials", step_s3_target),
     Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
     Step("fault_proxies", "faults.log, and Toxiproxy/mitmdump in front of S3 for litestream (faults off yet)",
          step_fault_proxies),
@@ -427,9 +429,34 @@ def _shown(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+StatusUpdate = Callable[[float, Monitor, bool], None]
+
+
+def status_line(elapsed: float, duration_s: float, monitor: Monitor) -> str:
+    """The plain status line a CI log gets each tick: elapsed, rows, objects, lag, errors."""
+    t = monitor.totals
+    done = min(100.0, 100.0 * elapsed / duration_s) if duration_s else 100.0
+    return (
+        f"  status {format_duration(elapsed)} of {format_duration(duration_s)} ({done:.0f}%): rows {_shown(t.rows)}, "
+        f"objects {_shown(t.objects)}, txid lag {_shown(t.lag)}, errors {t.errors}"
+    )
+
+
 @contextmanager
-def _status(console: Console, duration_s: float) -> Iterator[Callable[[float, Monitor], None]]:
-    """A live status line: progress bar, elapsed/remaining, rows, objects, lag, errors (fits 80 columns)."""
+def _status(console: Console, duration_s: float) -> Iterator[StatusUpdate]:
+    """How the monitor shows progress: a live bar on a terminal, else one plain line per tick.
+
+    rich draws only a progress bar's final frame when the output is not a terminal, so a CI log would show nothing
+    for the whole run; there each tick prints :func:`status_line` instead.
+    """
+    if not console.is_terminal:
+
+        def plain(elapsed: float, monitor: Monitor, ticked: bool) -> None:
+            if ticked:
+                console.print(Text(status_line(elapsed, duration_s, monitor)))
+
+        yield plain
+        return
     progress = Progress(
         TextColumn("[bold]soak"),
         BarColumn(bar_width=12),
@@ -443,9 +470,8 @@ def _status(console: Console, duration_s: float) -> Iterator[Callable[[float, Mo
     )
     task_id = progress.add_task("soak", total=duration_s, info="")
 
-    def update(elapsed: float, monitor: Monitor) -> None:
+    def update(elapsed: float, monitor: Monitor, ticked: bool) -> None:
         t = monitor.totals
-
         info = f"rows {_shown(t.rows)} objects {_shown(t.objects)} lag {_shown(t.lag)} errors {t.errors}"
         progress.update(task_id, completed=min(elapsed, duration_s), info=info)
 
@@ -486,7 +512,7 @@ def banner(run: SoakRun) -> None:
         c.print("  replica   embedded local S3 (moto server on 127.0.0.1), started now and stopped at the end")
     else:
         where = p.endpoint or f"AWS {p.region}"
-        c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials from boto3's standard chain")
+        c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials: the standard AWS chain, refreshed")
     s = run.schedule
     c.print(
         f"  schedule  snapshot every {format_duration(s.snapshot_interval_s)} kept "
@@ -546,6 +572,23 @@ def _no_crash_detail(run: SoakRun) -> str:
     return f"litestream and the load ran to the end; litestream's {kills} deliberate SIGKILL(s) were restarted"
 
 
+def _set_phase(run: SoakRun) -> Callable[[Step[SoakRun]], None]:
+    def before(step: Step[SoakRun]) -> None:
+        run.result.phase = step.name  # result.json says where a crash, an interrupt or an error happened
+
+    return before
+
+
+def disk_usage(root: Path) -> int:
+    """Bytes the run directory takes on disk (allocated blocks, as du counts them)."""
+    total = 0
+    for path in root.rglob("*"):
+        with contextlib.suppress(OSError):
+            info = path.lstat()
+            total += info.st_blocks * 512
+    return total
+
+
 def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
     """Run the steps in order; return the exit code (0 pass, 1 fail, 130/143 interrupted)."""
     banner(run)
@@ -553,12 +596,7 @@ def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
     try:
         with _signals_raise():
             try:
-                for step in steps or STEPS:
-                    run.result.phase = step.name
-                    run.console.print(f"[bold]{step.name}[/bold]: {step.purpose}")
-                    step.run(run)
-                    if step.name == "monitor":
-                        run.result.check("no_crash", True, _no_crash_detail(run), 0)
+                run_steps(steps or STEPS, run, say=run.say, before=_set_phase(run))
                 code = 0 if run.result.status == "pass" else 1
             except ChildCrashed as crash:
                 _record_crash(run, crash.child)
@@ -572,7 +610,7 @@ def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
                     err.where = str(run.dirs.root)
                 raise
             finally:
-                run.console.print("stopping processes ...")
+                run.say("stopping processes ...")
                 stop_everything(run)
                 finish(run)
     except Interrupted as intr:  # a signal that arrived during the cleanup above
@@ -581,7 +619,8 @@ def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
         stop_everything(run)
         finish(run)
     status = run.result.status
-    run.console.print(f"[bold]{status.upper()}[/bold]: {run.result.reason or 'all checks passed'}")
+    run.console.print(Text.assemble((status.upper(), "bold"), f": {run.result.reason or 'all checks passed'}"))
     if run.dirs.root.exists():
-        run.console.print(f"artifacts in {run.dirs.root}")
+        run.say(f"artifacts in {run.dirs.root} ({human_bytes(disk_usage(run.dirs.root))} on disk)")
+        run.say(f"next: invoke soak.analyze {run.dirs.root}")
     return code

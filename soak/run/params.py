@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import os
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
@@ -12,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
+from common.settings import SETTINGS
 from common.units import parse_duration, parse_size
 
 PATTERNS = ("constant", "burst", "random", "wave")
@@ -91,6 +91,15 @@ def _positive_duration(text: str, flag: str) -> float:
     return value
 
 
+def _region(region: str | None) -> str:
+    """None: not given anywhere, so the default; given but empty is a mistake worth one line."""
+    if region is None:
+        return SETTINGS["s3.region"].default
+    if not region.strip():
+        raise UserError("the S3 region is empty; pass --region, or set AWS_REGION or s3.region to e.g. us-east-1")
+    return region.strip()
+
+
 def _empty_or_absent(path: Path) -> Path:
     if path.exists() and (not path.is_dir() or any(path.iterdir())):
         raise UserError(f"--test-dir {path} is not empty; give a new or empty directory so no earlier run is mixed in")
@@ -138,7 +147,7 @@ def parse_params(
         raise UserError(f"--replica {replica!r} is unknown; choose s3 or file")
     if bin_dir and src_dir:
         raise UserError("give either --bin DIR (existing binaries) or --src DIR (build them), not both")
-    chosen_bucket = (bucket or os.environ.get("S3_BUCKET") or "").strip()
+    chosen_bucket = (bucket or "").strip()
     if endpoint and not chosen_bucket and replica == "s3":
         raise UserError(
             "--endpoint needs a bucket there: pass --bucket or set S3_BUCKET (without both, the "
@@ -156,7 +165,7 @@ def parse_params(
         interval_s=_positive_duration(interval, "interval"),
         replica=replica,
         bucket=chosen_bucket,
-        region=(region or os.environ.get("AWS_REGION") or "us-east-1").strip(),
+        region=_region(region),
         endpoint=(endpoint or "").strip().rstrip("/"),
         prefix=(prefix or f"litestream-overnight-{stamp}").strip("/"),
         test_dir=_empty_or_absent(Path(test_dir).expanduser().resolve() if test_dir else default_dir),

@@ -3,6 +3,11 @@
 Two endpoints are kept apart on purpose: ``endpoint`` is what the harness itself talks to (preflight,
 monitor listings, catch-up, restore); ``litestream_endpoint`` is what ``litestream.yml`` points at, so a
 fault layer can put a proxy between litestream and S3 without blinding the harness.
+
+Credentials for a configured bucket are never copied: the harness's boto3 session and litestream's own AWS SDK each
+resolve the standard chain (``AWS_PROFILE``, SSO, an assumed role, keys in the environment, an instance role) and
+refresh what expires, so SSO or assumed-role credentials outlive an 8-hour soak. Only the embedded S3's fixed test
+keys are handed to litestream, as environment variables.
 """
 
 from __future__ import annotations
@@ -19,17 +24,26 @@ from urllib.parse import urlencode
 
 import boto3
 import botocore.exceptions
+import botocore.session
 import requests
 from botocore.config import Config
 
 from common.errors import UserError
-from common.processes import Child, free_port
+from common.processes import Child, environ_without, free_port
 
 # Dummy credentials for the embedded server only; moto accepts anything.
 EMBEDDED_KEY_ID = "fake-key-TESTONLY"
 EMBEDDED_SECRET = "fake-secret-TESTONLY"
 LTX_KEY = re.compile(r"(?:^|/)(?P<lvl>[0-9a-f]{4})/(?P<min>[0-9a-f]{16})-(?P<max>[0-9a-f]{16})\.ltx$")
 SNAPSHOT_LEVEL = 9
+# What selects or carries credentials in the standard chain; replaced, for the embedded S3, by its fixed keys.
+CREDENTIAL_VARS = (
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_PROFILE",
+    "AWS_DEFAULT_PROFILE",
+)
 
 
 @dataclass
@@ -42,7 +56,8 @@ class S3Target:
     endpoint: str = ""
     embedded: bool = False
     litestream_endpoint: str = ""
-    credentials: dict[str, str] = field(default_factory=dict, repr=False)
+    # Given keys (the embedded S3's fixed test keys, a test's IAM user); empty: the standard chain, refreshed.
+    fixed_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not self.litestream_endpoint:
@@ -59,25 +74,40 @@ class S3Target:
             query.update(endpoint=self.endpoint, forcePathStyle="true")
         return f"{self.replica_url}?{urlencode(query)}"
 
+    def session(self) -> boto3.Session:
+        """The harness's AWS session: the fixed keys, else the standard chain, whose credentials refresh themselves."""
+        keys = self.fixed_keys
+        if keys:
+            # Given keys need no profile: AWS_PROFILE (the maintainer's SSO profile, say) must not be looked up.
+            return boto3.Session(
+                botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)}),
+                aws_access_key_id=keys.get("AWS_ACCESS_KEY_ID"),
+                aws_secret_access_key=keys.get("AWS_SECRET_ACCESS_KEY"),
+                aws_session_token=keys.get("AWS_SESSION_TOKEN"),
+                region_name=self.region,
+            )
+        return boto3.Session(region_name=self.region)
+
     def client(self) -> Any:
-        """A boto3 S3 client for the harness's own endpoint, with the resolved credentials."""
-        return boto3.client(
+        """A boto3 S3 client for the harness's own endpoint."""
+        return self.session().client(
             "s3",
-            region_name=self.region,
             endpoint_url=self.endpoint or None,
             config=Config(retries={"max_attempts": 2, "mode": "standard"}, connect_timeout=5, read_timeout=30),
-            aws_access_key_id=self.credentials.get("AWS_ACCESS_KEY_ID"),
-            aws_secret_access_key=self.credentials.get("AWS_SECRET_ACCESS_KEY"),
-            aws_session_token=self.credentials.get("AWS_SESSION_TOKEN"),
         )
 
     def child_env(self, base: dict[str, str] | None = None) -> tuple[dict[str, str], list[str]]:
-        """Environment for litestream: credentials as AWS_* variables, and notes on what was changed."""
+        """Environment for litestream, and notes on what was changed.
+
+        With fixed keys they replace whatever selects credentials (a profile, other keys); without, the environment
+        is passed as it is, so litestream's SDK finds the same profile, SSO session or role and refreshes it.
+        """
         env = dict(os.environ if base is None else base)
         notes: list[str] = []
-        for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
-            env.pop(key, None)
-        env.update(self.credentials)
+        if self.fixed_keys:
+            for key in CREDENTIAL_VARS:
+                env.pop(key, None)
+            env.update(self.fixed_keys)
         env["TZ"] = "UTC"
         endpoint = self.litestream_endpoint or self.endpoint
         if endpoint.startswith("http://") and env.pop("AWS_CA_BUNDLE", None) is not None:
@@ -99,8 +129,11 @@ class S3Target:
         }
 
 
-def resolve_credentials(region: str) -> dict[str, str]:
-    """boto3's standard chain (env, profile, SSO, instance role) resolved once, as AWS_* variables."""
+def check_credentials(region: str) -> str:
+    """That boto3's standard chain finds credentials, and how (``sso``, ``assume-role``, ``env``, ...).
+
+    Nothing is frozen or copied: the harness and litestream each resolve (and refresh) them on their own.
+    """
     try:
         found = boto3.Session(region_name=region).get_credentials()
     except botocore.exceptions.BotoCoreError as exc:
@@ -110,11 +143,7 @@ def resolve_credentials(region: str) -> dict[str, str]:
             "no AWS credentials found; set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or AWS_PROFILE, "
             "or run `aws sso login` (or omit --bucket/S3_BUCKET to use the embedded local S3)"
         )
-    frozen = found.get_frozen_credentials()
-    creds = {"AWS_ACCESS_KEY_ID": str(frozen.access_key), "AWS_SECRET_ACCESS_KEY": str(frozen.secret_key)}
-    if frozen.token:
-        creds["AWS_SESSION_TOKEN"] = frozen.token
-    return creds
+    return str(getattr(found, "method", None) or "the standard chain")
 
 
 class EmbeddedS3:
@@ -123,24 +152,21 @@ class EmbeddedS3:
     def __init__(self, log: Path, port: int | None = None) -> None:
         self.port = port or free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+        env = environ_without("AWS_")
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
-        self.child = Child(name="moto", argv=argv, log=log, env=env)
+        self.child = Child(name="the embedded S3 (moto)", argv=argv, log=log, env=env)
 
     def start(self, timeout_s: float = 30.0) -> EmbeddedS3:
         """Start moto and wait until it answers HTTP."""
-        self.child.start()
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if not self.child.alive():
-                raise UserError(f"the embedded S3 (moto) exited at start; see {self.child.log}")
-            try:
-                requests.get(self.endpoint, timeout=1)
-                return self
-            except requests.RequestException:
-                time.sleep(0.2)
-        self.child.stop(grace_s=5)
-        raise UserError(f"the embedded S3 (moto) did not answer on {self.endpoint} within {timeout_s:.0f}s")
+        self.child.start().wait_ready(self._answers, timeout_s=timeout_s, fix=f"see {self.child.log}")
+        return self
+
+    def _answers(self) -> bool:
+        try:
+            requests.get(self.endpoint, timeout=1)
+            return True
+        except requests.RequestException:
+            return False
 
     def stop(self) -> None:
         self.child.stop(grace_s=5)
@@ -154,9 +180,14 @@ def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) ->
         region=region,
         endpoint=server.endpoint,
         embedded=True,
-        credentials={"AWS_ACCESS_KEY_ID": EMBEDDED_KEY_ID, "AWS_SECRET_ACCESS_KEY": EMBEDDED_SECRET},
+        fixed_keys={"AWS_ACCESS_KEY_ID": EMBEDDED_KEY_ID, "AWS_SECRET_ACCESS_KEY": EMBEDDED_SECRET},
     )
-    target.client().create_bucket(Bucket=target.bucket)
+    # Outside us-east-1, S3 (and moto) wants the region named again when the bucket is created.
+    where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
+    try:
+        target.client().create_bucket(Bucket=target.bucket, **where)
+    except (botocore.exceptions.BotoCoreError, botocore.exceptions.ClientError) as exc:
+        raise UserError(f"the embedded S3 did not create its bucket in region {region}: {exc}") from None
     return target
 
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 from rich.console import Console
 
 from common.errors import fail_cleanly
-from common.settings import config_value
+from common.settings import Settings
+from common.task_flags import FlagTask
 from soak.faults.plan import parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
+from soak.run.binaries import check_source
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
 from soak.rundir import RunDir
@@ -23,9 +26,9 @@ HELP = {
     "workers": "load workers; at most --write-rate (default 8)",
     "read_ratio": "share of load ticks that read instead of write, 0..1 (default 0.3)",
     "interval": "time between monitor ticks, e.g. 60s (default 60s)",
-    "bucket": "S3 bucket (default S3_BUCKET; none: an embedded moto S3 on 127.0.0.1 is started)",
-    "region": "S3 region (default AWS_REGION, then us-east-1)",
-    "endpoint": "S3-compatible endpoint URL (MinIO, R2, Tigris, ...); empty for AWS",
+    "bucket": "S3 bucket (default: S3_BUCKET, then s3.bucket; none: an embedded moto S3 on 127.0.0.1 is started)",
+    "region": "S3 region (default: AWS_REGION, then s3.region in ~/.invoke.yaml or invoke.yaml, then us-east-1)",
+    "endpoint": "S3-compatible endpoint URL (MinIO, R2, Tigris, ...) (default: s3.endpoint; none: AWS)",
     "prefix": "key prefix of the replica in the bucket (default litestream-overnight-<UTC yyyymmdd-HHMMSS>)",
     "replica": "replica type: s3 (default) or file (a directory in the run dir)",
     "src": "Litestream checkout to build the binaries from with `invoke build`",
@@ -42,36 +45,54 @@ HELP = {
 }
 
 
-@task(help=HELP, auto_shortflags=False, iterable=["s3_outage"])
+# One letter for the flags a maintainer types most; the rest are long only, so no letter means something surprising.
+SHORT = {
+    "duration": "d",
+    "initial_size": "i",
+    "write_rate": "w",
+    "pattern": "p",
+    "interval": "n",
+    "bucket": "b",
+    "region": "r",
+    "endpoint": "e",
+    "src": "s",
+    "test_dir": "t",
+    "kill_every": "k",
+    "chaos": "c",
+}
+
+
+@task(klass=FlagTask, short=SHORT, help=HELP, iterable=["s3_outage"])
 @fail_cleanly
-def overnight(  # type: ignore[no-untyped-def]
-    c,
-    duration="8h",
-    initial_size="100MB",
-    write_rate="100",
-    pattern="wave",
-    payload_size="4096",
-    workers="8",
-    read_ratio="0.3",
-    interval="60s",
-    bucket=None,
-    region=None,
-    endpoint=None,
-    prefix=None,
-    replica="s3",
-    src=None,
-    bin=None,  # the flag is --bin
-    test_dir=None,
-    kill_every=None,
-    restart_after=None,
-    s3_latency=None,
-    s3_reset_rate=None,
-    s3_outage=None,
-    s3_error_rate=None,
-    chaos=False,
-    fault_seed=None,
-):
+def overnight(
+    c: Context,
+    duration: str = "8h",
+    initial_size: str = "100MB",
+    write_rate: int = 100,
+    pattern: str = "wave",
+    payload_size: int = 4096,
+    workers: int = 8,
+    read_ratio: str = "0.3",  # a string: Invoke has no float flags (it would show a float default as a switch)
+    interval: str = "60s",
+    bucket: str | None = None,
+    region: str | None = None,
+    endpoint: str | None = None,
+    prefix: str | None = None,
+    replica: str = "s3",
+    src: str | None = None,
+    bin: str | None = None,  # the flag is --bin
+    test_dir: str | None = None,
+    kill_every: str | None = None,
+    restart_after: str | None = None,
+    s3_latency: str | None = None,
+    s3_reset_rate: str | None = None,
+    s3_outage: list[str] | None = None,
+    s3_error_rate: str | None = None,
+    chaos: bool = False,
+    fault_seed: str | None = None,
+) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
+    settings = Settings.from_context(c)
     params = parse_params(
         duration=duration,
         initial_size=initial_size,
@@ -82,9 +103,9 @@ def overnight(  # type: ignore[no-untyped-def]
         read_ratio=read_ratio,
         interval=interval,
         replica=replica,
-        bucket=bucket or config_value(c, "s3.bucket") or None,
-        region=region or config_value(c, "s3.region") or None,
-        endpoint=endpoint or config_value(c, "s3.endpoint") or None,
+        bucket=settings.get("s3.bucket", bucket),
+        region=settings.get("s3.region", region),
+        endpoint=settings.get("s3.endpoint", endpoint),
         prefix=prefix,
         test_dir=test_dir,
         bin_dir=bin,
@@ -103,6 +124,8 @@ def overnight(  # type: ignore[no-untyped-def]
         fault_seed=fault_seed,
     )
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
+    if params.src_dir is not None:
+        check_source(params.src_dir)
     run = SoakRun(
         params=params,
         dirs=RunDir(params.test_dir),

@@ -1,19 +1,26 @@
-"""Shared pieces of the soak tests: a real moto server process, the invoke CLI, stand-in binaries."""
+"""Shared pieces of the soak tests: a real moto server process, the invoke CLI, stand-in binaries, a soak run in
+the background and what it leaves behind, and the task's parameters with its own defaults."""
 
 from __future__ import annotations
 
+import inspect
+import json
 import os
 import subprocess
 import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import boto3
+import psutil
 import pytest
 import requests
 
 from common.processes import Child, free_port
+from soak.run.params import SoakParams, parse_params
+from soak.run.tasks import overnight
 from tests.support.cli import run_invoke
 from tests.support.paths import PROJECT_ROOT
 
@@ -29,14 +36,14 @@ class Moto:
         self.endpoint = f"http://127.0.0.1:{self.port}"
         argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
         self.child = Child("moto", argv, log, env={**os.environ, **(env or {})}).start()
-        for _ in range(150):
-            try:
-                requests.get(self.endpoint, timeout=1)
-                return
-            except requests.RequestException:
-                time.sleep(0.1)
-        self.child.stop(grace_s=5)
-        raise RuntimeError("moto did not start")
+        self.child.wait_ready(self._answers, timeout_s=30, fix="moto[server] must be installed")
+
+    def _answers(self) -> bool:
+        try:
+            requests.get(self.endpoint, timeout=1)
+            return True
+        except requests.RequestException:
+            return False
 
     def client(self, service: str = "s3", **creds: str) -> object:
         keys = {"aws_access_key_id": FAKE_CREDS["AWS_ACCESS_KEY_ID"], "aws_secret_access_key": "x", **creds}
@@ -58,3 +65,83 @@ def clean_environ() -> dict[str, str]:
 def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``invoke soak.overnight ...`` as a maintainer types it, on the loopback moto's fake credentials."""
     return run_invoke("soak.overnight", *args, base=clean_environ(), env={**FAKE_CREDS, **(env or {})}, timeout=timeout)
+
+
+INTERVAL_S = 5
+
+
+def start_soak(run_dir: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
+    """``invoke soak.overnight`` with the stand-ins, in its own process group like a terminal job."""
+    argv = [sys.executable, "-m", "invoke", "soak.overnight", "--bin", str(STANDINS), "--test-dir", str(run_dir)]
+    argv += ["--initial-size", "1KB", "--interval", f"{INTERVAL_S}s", *extra]
+    return subprocess.Popen(
+        argv,
+        cwd=PROJECT_ROOT,
+        env={**clean_environ(), **FAKE_CREDS, **(env or {})},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def descendants(pid: int) -> list[tuple[int, str]]:
+    """(pid, command line) of every live descendant; processes that vanish meanwhile are skipped."""
+    found = []
+    for kid in psutil.Process(pid).children(recursive=True):
+        try:
+            found.append((kid.pid, " ".join(kid.cmdline())))
+        except psutil.Error:
+            continue
+    return found
+
+
+def sid_of(pid: int) -> int | None:
+    try:
+        return os.getsid(pid)
+    except ProcessLookupError:
+        return None
+
+
+def wait_for_phase(proc: subprocess.Popen[str], run_dir: Path, timeout: float = 60) -> list[int]:
+    """Wait until the monitor runs (load started); return the sessions of the harness's children."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        kids = descendants(proc.pid)
+        if any(" load -db " in cmd for _, cmd in kids):
+            return sorted({s for s in (sid_of(pid) for pid, _ in kids) if s is not None})
+        assert proc.poll() is None, proc.communicate()
+        time.sleep(0.2)
+    raise AssertionError("the soak never reached the load")
+
+
+def leftovers(sessions: list[int]) -> list[str]:
+    """Processes still alive in any of the children's sessions (each child leads its own)."""
+    found = []
+    for p in psutil.process_iter(["pid", "cmdline", "status"]):
+        try:
+            if sid_of(p.pid) in sessions and p.info["status"] != psutil.STATUS_ZOMBIE:
+                found.append(f"{p.pid} {' '.join(p.info['cmdline'] or [])}")
+        except (ProcessLookupError, psutil.Error):
+            continue
+    return found
+
+
+def result_of(run_dir: Path) -> dict[str, Any]:
+    return json.loads((run_dir / "result.json").read_text())  # type: ignore[no-any-return]
+
+
+# The task's own defaults, as it hands them to parse_params (--bin/--src arrive as bin_dir/src_dir), so tests of the
+# defaults check what `invoke soak.overnight` really defaults to.
+_RENAMED = {"bin": "bin_dir", "src": "src_dir"}
+_PARSED = inspect.signature(parse_params).parameters
+TASK_DEFAULTS: dict[str, Any] = {
+    _RENAMED.get(name, name): param.default
+    for name, param in inspect.signature(overnight.body).parameters.items()
+    if _RENAMED.get(name, name) in _PARSED
+}
+
+
+def soak_params(**over: Any) -> SoakParams:
+    """parse_params with the task's defaults, ``over`` laid on top."""
+    return parse_params(**{**TASK_DEFAULTS, **over})

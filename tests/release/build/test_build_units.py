@@ -1,14 +1,12 @@
-"""The small pieces under the build jobs: checksums parser, Go version ordering, steps."""
+"""The small pieces under the build jobs: checksums parser, Go version ordering, quoted output."""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 import pytest
 
 from common.errors import UserError
-from common.steps import Step, run_steps
 from release.build.checksums import format_checksums, parse_checksums
+from release.build.gobuild import quoted
 from release.build.release_build import parse_jobs
 from release.build.toolchain import _DIRECTIVE, _GO_VERSION, version_key
 
@@ -62,30 +60,6 @@ def test_go_version_ordering(installed: str, required: str, ok: bool) -> None:
     assert (version_key(have) >= version_key(need, language=True)) is ok
 
 
-def test_steps_run_in_order_and_stop_at_the_first_error() -> None:
-    seen: list[str] = []
-    lines: list[str] = []
-
-    def fail(state: list[str]) -> None:
-        raise UserError("second step failed")
-
-    steps = [
-        Step("one", "first", lambda state: state.append("one")),
-        Step("two", "second", fail),
-        Step("three", "never", lambda state: state.append("three")),
-    ]
-    with pytest.raises(UserError):
-        run_steps(steps, seen, say=lines.append)
-    assert seen == ["one"]
-    assert lines == ["[1/3] one: first", "[2/3] two: second"]
-
-
-def test_an_os_error_in_a_step_is_one_user_error(tmp_path: Path) -> None:
-    blocker = tmp_path / "out"
-    blocker.write_text("a file where a directory should be")
-
-    def make_dir(state: None) -> None:
-        (blocker / "bin").mkdir()
-
-    with pytest.raises(UserError, match=r"step install failed: .*out/bin: Not a directory"):
-        run_steps([Step("install", "make the output directory", make_dir)], None, say=lambda line: None)
+def test_printed_lines_are_quoted_for_messages_not_shown_as_a_list() -> None:
+    assert quoted(["litestream-test v0.5.16", "commit: 6d61ef5"]) == '"litestream-test v0.5.16" / "commit: 6d61ef5"'
+    assert quoted([]) == "nothing"

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from release.gate import gates as gate_steps
-from release.gate.ledger import Ledger, parse_gate_args
+from release.gate.ledger import Ledger
+from release.gate.options import parse_gate_args
 from tests.support.paths import PROJECT_ROOT
 from tests.support.soak import clean_environ
 
@@ -26,8 +27,8 @@ def _soak_command(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *extra: str) 
 
     monkeypatch.setattr(gate_steps, "run_invoke", fake_invoke)
     argv = ["--src", str(tmp_path / "src"), "--version", "v0.5.16", "--out", str(tmp_path / "ev"), *extra]
-    options = parse_gate_args(argv)
-    gate_steps.soak(options, Ledger.fresh(options, COMMIT))
+    options = parse_gate_args(argv, gate_steps.GATE_NAMES)
+    gate_steps.soak(options, Ledger.fresh(options, COMMIT, gate_steps.GATE_NAMES))
     assert len(seen) == 1
     return seen[0]
 

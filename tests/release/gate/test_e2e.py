@@ -15,11 +15,11 @@ from pathlib import Path
 import git
 import pytest
 
+from release.gate.go_test import ROOT_FAILS
 from tests.support.checkouts import ACTOR
 from tests.support.paths import PROJECT_ROOT
 
 # As root, chmod 000 does not stop a read, so this Litestream test cannot pass (v0.5.16 replica_internal_test.go).
-ROOT_ONLY_FAILURES = "TestReplica_UploadLTXFile_OpenErrorReturnsLTXError/PermissionDenied"
 
 
 def _version_for(src: Path) -> str:
@@ -44,7 +44,7 @@ def _tap_remote(tmp_path: Path) -> Path:
 def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) -> None:
     out = tmp_path / "evidence"
     version = _version_for(litestream_src)
-    go_test_skip = os.environ.get("GATE_E2E_GO_TEST_SKIP") or (ROOT_ONLY_FAILURES if os.geteuid() == 0 else "")
+    go_test_skip = os.environ.get("GATE_E2E_GO_TEST_SKIP") or (ROOT_FAILS if os.geteuid() == 0 else "")
     options = ["--src", str(litestream_src), "--version", version, "--out", str(out)]
     options += ["--soak-duration", os.environ.get("GATE_E2E_SOAK_DURATION", "2m")]
     if go_test_skip:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import time
 from pathlib import Path
 
 import pytest
 
-from release.gate.go_test import go_test_command, run_go_test, summarize
+from release.gate import go_test
+from release.gate.go_test import ROOT_FAILS, GoTestSummary, go_test_command, record_event, run_go_test, summarize
 
 pytestmark = pytest.mark.skipif(not shutil.which("go") or not shutil.which("gcc"), reason="needs go and gcc")
 
@@ -108,3 +111,45 @@ def test_build_failure_counts_as_a_failed_package() -> None:
     assert summary.packages == {"example.com/x": "fail"}
     assert summary.build_failures == ["example.com/x [example.com/x.test]"]
     assert not summary.passed
+
+
+def test_progress_is_streamed_package_by_package_with_a_heartbeat(module: Path, tmp_path: Path) -> None:
+    said: list[tuple[float, str]] = []
+    started = time.monotonic()
+    run_go_test(module, tmp_path, heartbeat_s=0.3, say=lambda line: said.append((time.monotonic() - started, line)))
+    lines = [line for _, line in said]
+    for package, verdict in (("good", "ok  "), ("bad", "FAIL")):
+        run = lines.index(f"RUN  example.com/gatetest/{package}")
+        done = next(i for i, line in enumerate(lines) if line.startswith(f"{verdict} example.com/gatetest/{package} ("))
+        assert run < done, lines
+    assert any(line.startswith("FAIL example.com/gatetest/bad (") for line in lines)
+    beats = [line for line in lines if line.startswith("… go test ")]
+    assert beats, "a heartbeat while go builds the -race test binaries"
+    assert re.fullmatch(r"… go test \d+s: \d+ packages done, \d+ running; \d+ tests passed, \d+ failed", beats[0])
+    assert said[0][0] < said[-1][0], "lines arrive as go runs, not all at the end"
+
+
+def test_as_root_the_permission_subtest_failure_names_the_flag_that_skips_it() -> None:
+    events = [
+        {"Action": "fail", "Package": "github.com/benbjohnson/litestream", "Test": ROOT_FAILS},
+        {"Action": "fail", "Package": "github.com/benbjohnson/litestream", "Test": ROOT_FAILS.split("/")[0]},
+        {"Action": "fail", "Package": "github.com/benbjohnson/litestream"},
+    ]
+    as_root = GoTestSummary(exit_code=1, as_root=True)
+    for event in events:
+        record_event(as_root, json.dumps(event))
+    assert f"pass --go-test-skip '{ROOT_FAILS}'" in str(as_root.reason())
+    as_user = summarize([json.dumps(event) for event in events], exit_code=1)
+    assert "--go-test-skip" not in str(as_user.reason()), "not root: a real failure, no hint"
+
+
+def test_running_as_root_is_said_before_the_suite_starts(
+    module: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(go_test, "running_as_root", lambda: True)
+    said: list[str] = []
+    run_go_test(module, tmp_path, say=said.append)
+    assert said[1] == (
+        f"note: running as root, where {ROOT_FAILS} fails (root ignores file modes); --go-test-skip '{ROOT_FAILS}' "
+        "skips it"
+    )

@@ -10,8 +10,15 @@ from typing import Any
 import pytest
 
 from common.errors import UserError
-from release.gate.gates import evaluate_analysis, evaluate_soak_run, verify_checksums
-from release.gate.ledger import GATE_ORDER, Ledger, Outcome, finish_gate, parse_gate_args, render_markdown, run_gate
+from common.steps import Skip
+from release.gate import options as gate_options
+from release.gate.gates import GATE_NAMES, GATES, evaluate_analysis, evaluate_soak_run, verify_checksums
+from release.gate.ledger import GateFacts, Ledger, Outcome, render_markdown
+from release.gate.options import GateOptions
+from release.gate.runner import Gate, GateBody, finish_gate
+from release.gate.runner import run_gate as run_gate_of
+
+GATE_ORDER = GATE_NAMES
 
 COMMIT = "6d61ef5d007756d62e473daee4c760ac395a55c6"
 
@@ -22,6 +29,15 @@ def _argv(tmp_path: Path, *extra: str) -> list[str]:
 
 def _no_commit(_: Path) -> str | None:
     return COMMIT
+
+
+def parse_gate_args(argv: list[str]) -> GateOptions:
+    return gate_options.parse_gate_args(argv, GATE_NAMES)
+
+
+def run_gate(name: str, argv: list[str], body: GateBody, head_commit: Any) -> Any:
+    """One gate of the real list, with ``body`` standing in for every gate's body."""
+    return run_gate_of([Gate(gate.name, gate.purpose, body) for gate in GATES], name, argv, head_commit)
 
 
 @pytest.mark.parametrize(
@@ -119,7 +135,7 @@ def test_release_gate_verdict_passes_only_when_every_gate_passed(tmp_path: Path)
     argv = _argv(tmp_path)
     for name in GATE_ORDER:
         run_gate(name, argv, _pass, _no_commit)
-    ledger = finish_gate(argv, _no_commit)
+    ledger = finish_gate(GATES, argv, _no_commit)
     assert ledger.verdict == "pass" and ledger.ended_at
     assert "## Release gate v0.5.16: ✔ PASS" in (tmp_path / "ev" / "gate-report.md").read_text()
 
@@ -127,7 +143,7 @@ def test_release_gate_verdict_passes_only_when_every_gate_passed(tmp_path: Path)
 def test_release_gate_marks_gates_that_never_ran_as_aborted(tmp_path: Path) -> None:
     argv = _argv(tmp_path)
     run_gate("preflight", argv, _pass, _no_commit)  # e.g. `nox --no-dependencies -s release_gate` after this
-    ledger = finish_gate(argv, _no_commit)
+    ledger = finish_gate(GATES, argv, _no_commit)
     assert ledger.verdict == "fail"
     assert {gate.status for gate in ledger.gates[1:]} == {"aborted"}
     assert ledger.gate("soak").reason == "did not run"
@@ -231,3 +247,60 @@ def test_checksums_are_re_hashed(tmp_path: Path) -> None:
     assert count == 2 and problems == ["missing.zip is listed but missing"]
     archive.write_bytes(b"tampered")
     assert f"{archive.name} does not match its checksum" in verify_checksums(tmp_path)[1]
+
+
+def test_gate_facts_are_typed_and_round_trip_through_gate_report_json(tmp_path: Path) -> None:
+    argv = _argv(tmp_path)
+    run = tmp_path / "ev" / "soak" / "run"
+    facts = GateFacts(bin_dir=tmp_path / "bin", checksums=tmp_path / "dist" / "checksums.txt", tagged_at_head=False)
+    run_gate("preflight", argv, lambda _o, _l: Outcome("pass", "ok", facts=GateFacts(tagged_at_head=False)), _no_commit)
+    run_gate("go_test", argv, _pass, _no_commit)
+    run_gate("build", argv, lambda _o, _l: Outcome("pass", "built", facts=facts), _no_commit)
+    seen: list[GateFacts] = []
+
+    def soak(_options: Any, ledger: Ledger) -> Outcome:
+        seen.append(GateFacts(**vars(ledger.facts)))
+        return Outcome("pass", "soaked", facts=GateFacts(run_dir=run))
+
+    run_gate("soak", argv, soak, _no_commit)
+    assert seen == [facts], "a later gate reads what an earlier one found, typed"
+    saved = json.loads((tmp_path / "ev" / "gate-report.json").read_text())["facts"]
+    assert saved == {
+        "bin_dir": str(tmp_path / "bin"),
+        "checksums": str(tmp_path / "dist" / "checksums.txt"),
+        "run_dir": str(run),
+        "tagged_at_head": False,
+    }
+    loaded = Ledger.load(parse_gate_args(argv))
+    assert loaded is not None and loaded.facts == GateFacts(
+        bin_dir=tmp_path / "bin", checksums=tmp_path / "dist" / "checksums.txt", run_dir=run, tagged_at_head=False
+    )
+
+
+def test_facts_of_the_wrong_type_are_not_known_rather_than_guessed() -> None:
+    facts = GateFacts.from_json({"bin_dir": 7, "checksums": "", "run_dir": "/r", "tagged_at_head": "yes", "x": 1})
+    assert facts == GateFacts(run_dir=Path("/r"))
+
+
+def test_a_gate_that_raises_skip_is_recorded_as_skipped_with_its_reason(tmp_path: Path) -> None:
+    argv = _argv(tmp_path)
+
+    def nothing_to_do(_options: Any, _ledger: Ledger) -> Outcome:
+        raise Skip("no soak run to analyze (soak was skipped)")
+
+    run_gate("preflight", argv, _pass, _no_commit)
+    record = run_gate("go_test", argv, nothing_to_do, _no_commit)
+    assert (record.status, record.reason) == ("skipped", "no soak run to analyze (soak was skipped)")
+    ledger = Ledger.load(parse_gate_args(argv))
+    assert ledger is not None and ledger.gate("go_test").status == "skipped"
+    assert ledger.gate("build").status == "pending", "a skipped gate aborts nothing"
+
+
+def test_a_ledger_with_an_unknown_status_is_not_continued(tmp_path: Path) -> None:
+    argv = _argv(tmp_path)
+    run_gate("preflight", argv, _pass, _no_commit)
+    report = tmp_path / "ev" / "gate-report.json"
+    data = json.loads(report.read_text())
+    data["gates"][0]["status"] = "passed"  # not one of pending|running|pass|fail|skipped|aborted
+    report.write_text(json.dumps(data))
+    assert Ledger.load(parse_gate_args(argv)) is None

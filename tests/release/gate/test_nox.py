@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from release.gate.ledger import Outcome, run_gate
+from release.gate.gates import GATES
+from release.gate.ledger import GateFacts, Outcome
+from release.gate.runner import Gate, GateBody, run_gate
 from tests.support.checkouts import commit_file, make_checkout
 from tests.support.paths import PROJECT_ROOT
 
@@ -33,6 +35,11 @@ def _nox(session: str, *options: str, nox_flags: tuple[str, ...] = ()) -> subpro
         *options,
     ]
     return subprocess.run(command, cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300, check=False)
+
+
+def _stand_ins(body: GateBody) -> list[Gate]:
+    """The real gate list with every body replaced by ``body``."""
+    return [Gate(gate.name, gate.purpose, body) for gate in GATES]
 
 
 def _report(out: Path) -> dict[str, Any]:
@@ -136,8 +143,9 @@ def test_digest_mismatch_fails_the_analyze_gate_through_the_real_analyzer(tmp_pa
     argv = ["--src", str(src), "--version", "v0.6.0", "--out", str(out)]
     run = _mismatched_run(tmp_path / "run")
     for name in ("preflight", "go_test", "build"):
-        run_gate(name, argv, lambda _o, _l: Outcome("pass", "stand-in"), lambda _src: None)
-    run_gate("soak", argv, lambda _o, _l: Outcome("pass", "stand-in", facts={"run_dir": str(run)}), lambda _src: None)
+        run_gate(_stand_ins(lambda _o, _l: Outcome("pass", "stand-in")), name, argv, lambda _src: None)
+    soak: GateBody = lambda _o, _l: Outcome("pass", "stand-in", facts=GateFacts(run_dir=run))  # noqa: E731
+    run_gate(_stand_ins(soak), "soak", argv, lambda _src: None)
     proc = _nox("analyze", *argv, nox_flags=("--no-dependencies",))
     assert proc.returncode != 0
     assert "gate analyze failed: failed criteria: rows_and_digests" in proc.stdout + proc.stderr
@@ -145,3 +153,48 @@ def test_digest_mismatch_fails_the_analyze_gate_through_the_real_analyzer(tmp_pa
     assert _statuses(report)["analyze"] == "fail" and _statuses(report)["formula"] == "aborted"
     assert "**Failed gate: analyze.**" in (out / "gate-report.md").read_text()
     assert json.loads((run / "analysis.json").read_text())["verdict"] == "fail"
+
+
+def test_the_gate_sessions_are_generated_from_the_one_gate_list() -> None:
+    """Names, order, docstrings and tag come from GATES; release_gate closes the chain."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "--list", "--json", "-t", "release"],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    listed = [(s["name"], s["description"], s["tags"]) for s in json.loads(proc.stdout)]
+    wanted = [(g.name, f"Gate {n}: {g.purpose}.", ["release"]) for n, g in enumerate(GATES, 1)]
+    assert listed[:-1] == wanted
+    assert listed[-1][0] == "release_gate"
+
+
+def test_each_gate_session_requires_the_one_before_it(tmp_path: Path) -> None:
+    """`nox -s build` runs preflight and go_test first (here both --skip'ped), in the list's order."""
+    src, _ = make_checkout(tmp_path / "src")
+    out = tmp_path / "ev"
+    proc = _nox(
+        "build",
+        "--src",
+        str(src),
+        "--version",
+        "v0.6.0",
+        "--out",
+        str(out),
+        "--skip",
+        "preflight",
+        "--skip",
+        "go_test",
+        "--skip",
+        "build",
+    )
+    output = proc.stdout + proc.stderr
+    ran = [line.split("Running session ", 1)[1].strip() for line in output.splitlines() if "Running session " in line]
+    assert ran == ["preflight", "go_test", "build"], output
+    assert _statuses(_report(out)) == {
+        "preflight": "skipped", "go_test": "skipped", "build": "skipped",
+        "soak": "pending", "analyze": "pending", "formula": "pending",
+    }  # fmt: skip
+    assert "uv binary not found" not in output, "no session needs uv; nox must not say it is missing"

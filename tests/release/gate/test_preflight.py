@@ -52,8 +52,8 @@ def test_clean_checkout_untagged_version_passes_the_git_checks(tmp_path: Path) -
     assert _check(report, "clean checkout").status == "ok"
     version = _check(report, "version tag")
     assert version.status == "ok" and "not tagged yet: snapshot build" in version.detail
-    assert report.facts["head_sha"] == repo.head.commit.hexsha
-    assert report.facts["tagged_at_head"] is False
+    assert report.head_sha == repo.head.commit.hexsha
+    assert report.tagged_at_head is False
     assert _check(report, "s3 bucket").status == "skip"
     assert _check(report, "tap push").status == "skip"
 
@@ -78,7 +78,7 @@ def test_version_tagged_at_head_is_a_release_build(tmp_path: Path) -> None:
     repo.create_tag("v0.5.16", message="v0.5.16")
     report = preflight.run_preflight(src, parse_version("v0.5.16"), publish=False, settings=_settings())
     assert _check(report, "version tag").status == "ok"
-    assert report.facts["tagged_at_head"] is True
+    assert report.tagged_at_head is True
 
 
 def test_version_tagged_elsewhere_fails(tmp_path: Path) -> None:

@@ -15,6 +15,7 @@ from common.settings import PROJECT_ROOT
 from common.versions import parse_version
 from release.homebrew.checksums_source import pick_archives, read_checksums
 from release.homebrew.formula import is_preview, render_formula
+from release.homebrew.jobs import FORMULA_STEPS, TAP_STEPS, FormulaInputs, prepare_formula
 from tests.support.cli import run_invoke
 from tests.support.homebrew import CHECKSUMS, GOLDEN, PUBLISHED
 
@@ -253,3 +254,15 @@ def test_a_preview_is_marked_in_a_comment_line() -> None:
     assert is_preview(text) and not is_preview(rendered())
     assert text.splitlines()[5].startswith("# PREVIEW: sha256 values of a local build")
     assert text.replace(text.splitlines()[5] + "\n", "") == rendered()  # nothing else differs
+
+
+def test_the_formula_is_prepared_by_named_steps_in_order(tmp_path: Path) -> None:
+    said: list[str] = []
+    inputs = FormulaInputs("v0.5.16", str(CHECKSUMS), URL_BASE, tmp_path / "no-dist")
+    job = prepare_formula(inputs, say=said.append)
+    assert [step.name for step in FORMULA_STEPS] == ["version", "checksums", "archives", "render"]
+    headings = [line.split(":")[0] for line in said if line.startswith("[")]
+    assert headings == ["[1/4] version", "[2/4] checksums", "[3/4] archives", "[4/4] render"]
+    assert f"  checksums: {CHECKSUMS} (--checksums)" in said
+    assert job.text == GOLDEN.read_text()
+    assert [step.name for step in TAP_STEPS] == [*(step.name for step in FORMULA_STEPS), "downloads"]

@@ -16,8 +16,8 @@ import pytest
 import requests
 from botocore.config import Config
 
-from common.processes import free_port
-from common.tools import HelperProcess, tools_cache_dir
+from common.processes import Child, free_port
+from common.tools import tools_cache_dir
 from soak.faults.http_errors import ensure_mitmdump
 from soak.faults.toxiproxy import ensure_toxiproxy
 
@@ -46,10 +46,10 @@ def mitmdump_bin(tools_cache: Path) -> Path:
     return binary
 
 
-def start_moto(log: Path, env: dict[str, str] | None = None) -> tuple[HelperProcess, str]:
+def start_moto(log: Path, env: dict[str, str] | None = None) -> tuple[Child, str]:
     port = free_port()
     argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    proc = HelperProcess("moto", argv, log, env=env)
+    proc = Child("moto", argv, log, env=env)
 
     def answers() -> bool:
         try:
@@ -57,7 +57,7 @@ def start_moto(log: Path, env: dict[str, str] | None = None) -> tuple[HelperProc
         except requests.RequestException:
             return False
 
-    proc.start(answers, timeout=30, fix="moto[server] must be installed")
+    proc.start().wait_ready(answers, timeout_s=30, fix="moto[server] must be installed")
     return proc, f"http://127.0.0.1:{port}"
 
 

@@ -18,9 +18,8 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.soak.run.test_lifecycle import descendants, leftovers, result_of, start_soak, wait_for_phase
 from tests.support.cli import assert_one_error_line
-from tests.support.soak import STANDINS, invoke_cli
+from tests.support.soak import STANDINS, descendants, invoke_cli, leftovers, result_of, start_soak, wait_for_phase
 
 pytestmark = pytest.mark.timeout(120)
 

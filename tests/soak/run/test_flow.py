@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import io
+import json
 import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
+from rich.console import Console
 
 from common.errors import UserError
-from soak.run.overnight import STEPS
+from common.steps import Step, run_steps
+from soak.run.db_compare import describe_rows
+from soak.run.monitor import Totals
+from soak.run.overnight import STEPS, SoakRun, run_soak, status_line
 from soak.run.params import check_free_disk, estimate_disk
-from soak.rundir import Result
-from tests.soak.run.test_params import params
+from soak.rundir import Result, RunDir
+from tests.support.soak import soak_params as params
 
 
 def test_steps_run_in_the_issues_order() -> None:
-    # The fault steps do nothing without fault options (README, "Soak under faults").
+    # The fault steps raise Skip without fault options (README, "Soak under faults").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate", "replicate",
         "load", "monitor", "stop_load", "faults_off", "catch_up", "stop_litestream", "restore", "verify",
@@ -53,3 +59,60 @@ def test_interrupted_wins() -> None:
     r = _result(**ALL)
     r.interrupted_by = "SIGINT"
     assert r.to_json()["status"] == "interrupted"
+
+
+# ------------------------------------------------------------------ the one step runner, as the soak uses it
+
+
+def _run(tmp_path: Path, **over: Any) -> tuple[SoakRun, io.StringIO]:
+    out = io.StringIO()
+    p = params(test_dir=str(tmp_path / "run"), replica="file", **over)
+    run = SoakRun(params=p, dirs=RunDir(p.test_dir), console=Console(file=out, width=200))
+    return run, out
+
+
+def test_steps_that_do_not_apply_are_skipped_with_the_reason(tmp_path: Path) -> None:
+    """No fault options and a file replica: the fault steps and the S3 probe raise Skip; the runner records it."""
+    run, out = _run(tmp_path)
+    names = ("fault_tools", "preflight", "fault_proxies", "faults_off")
+    log = run_steps([s for s in STEPS if s.name in names], run, say=run.say)
+    assert log.skipped == list(names)
+    text = out.getvalue()
+    assert "  skipped: no fault options" in text and "  skipped: file replica: no S3 to probe" in text
+
+
+def test_the_soak_runner_holds_no_step_of_its_own(tmp_path: Path) -> None:
+    """A step named monitor that does nothing records nothing: "no_crash" is the monitor step's own verdict."""
+    run, _ = _run(tmp_path)
+    run.dirs.create()
+    assert run_soak(run, [Step("monitor", "a stand-in that watches nothing", lambda run: None)]) == 1
+    result = json.loads((run.dirs.root / "result.json").read_text())
+    assert result["checks"] == [] and result["phase"] == "monitor"
+
+
+def test_the_phase_names_the_step_that_failed(tmp_path: Path) -> None:
+    run, out = _run(tmp_path)
+    run.dirs.create()
+
+    def broken(run: SoakRun) -> None:
+        raise UserError("the disk is full")
+
+    steps = [Step("first", "fine", lambda run: None), Step("second", "breaks", broken)]
+    with pytest.raises(UserError, match="the disk is full"):
+        run_soak(run, steps)
+    result = json.loads((run.dirs.root / "result.json").read_text())
+    assert (result["status"], result["phase"], result["reason"]) == ("fail", "second", "the disk is full")
+    assert "[1/2] first: fine" in out.getvalue() and "[2/2] second: breaks" in out.getvalue()
+
+
+def test_row_counts_are_said_in_words_not_as_a_dict() -> None:
+    assert describe_rows({"test_table_0": 5120, "load_test": 1}) == "test_table_0 5,120 rows, load_test 1 row"
+    assert describe_rows({}) == "no tables"
+
+
+def test_the_plain_status_line_has_elapsed_rows_objects_lag_and_errors(tmp_path: Path) -> None:
+    class _Monitor:
+        totals = Totals(errors=2, rows=1234, objects=56, lag=3)
+
+    line = status_line(300, 1200, _Monitor())  # type: ignore[arg-type]
+    assert line == "  status 5m of 20m (25%): rows 1234, objects 56, txid lag 3, errors 2"

@@ -2,83 +2,33 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import queue
+import re
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
-from typing import Any
 
-import psutil
 import pytest
 
+from soak.run.s3 import EMBEDDED_KEY_ID, EMBEDDED_SECRET
 from tests.support.paths import PROJECT_ROOT
-from tests.support.soak import FAKE_CREDS, STANDINS, clean_environ
-
-INTERVAL_S = 5
-
-
-def start_soak(run_dir: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
-    """``invoke soak.overnight`` with the stand-ins, in its own process group like a terminal job."""
-    argv = [sys.executable, "-m", "invoke", "soak.overnight", "--bin", str(STANDINS), "--test-dir", str(run_dir)]
-    argv += ["--initial-size", "1KB", "--interval", f"{INTERVAL_S}s", *extra]
-    return subprocess.Popen(
-        argv,
-        cwd=PROJECT_ROOT,
-        env={**clean_environ(), **FAKE_CREDS, **(env or {})},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        start_new_session=True,
-    )
-
-
-def descendants(pid: int) -> list[tuple[int, str]]:
-    """(pid, command line) of every live descendant; processes that vanish meanwhile are skipped."""
-    found = []
-    for kid in psutil.Process(pid).children(recursive=True):
-        try:
-            found.append((kid.pid, " ".join(kid.cmdline())))
-        except psutil.Error:
-            continue
-    return found
-
-
-def sid_of(pid: int) -> int | None:
-    try:
-        return os.getsid(pid)
-    except ProcessLookupError:
-        return None
-
-
-def wait_for_phase(proc: subprocess.Popen[str], run_dir: Path, timeout: float = 60) -> list[int]:
-    """Wait until the monitor runs (load started); return the sessions of the harness's children."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        kids = descendants(proc.pid)
-        if any(" load -db " in cmd for _, cmd in kids):
-            return sorted({s for s in (sid_of(pid) for pid, _ in kids) if s is not None})
-        assert proc.poll() is None, proc.communicate()
-        time.sleep(0.2)
-    raise AssertionError("the soak never reached the load")
-
-
-def leftovers(sessions: list[int]) -> list[str]:
-    """Processes still alive in any of the children's sessions (each child leads its own)."""
-    found = []
-    for p in psutil.process_iter(["pid", "cmdline", "status"]):
-        try:
-            if sid_of(p.pid) in sessions and p.info["status"] != psutil.STATUS_ZOMBIE:
-                found.append(f"{p.pid} {' '.join(p.info['cmdline'] or [])}")
-        except (ProcessLookupError, psutil.Error):
-            continue
-    return found
-
-
-def result_of(run_dir: Path) -> dict[str, Any]:
-    return json.loads((run_dir / "result.json").read_text())  # type: ignore[no-any-return]
+from tests.support.soak import (
+    INTERVAL_S,
+    STANDINS,
+    clean_environ,
+    descendants,
+    leftovers,
+    result_of,
+    sid_of,
+    start_soak,
+    wait_for_phase,
+)
 
 
 @pytest.mark.parametrize(
@@ -156,3 +106,66 @@ def test_interrupt_during_populate_writes_interrupted(tmp_path: Path) -> None:
     result = result_of(run_dir)
     assert (result["status"], result["phase"]) == ("interrupted", "populate")
     assert leftovers(sessions) == []
+
+
+def test_a_pipe_gets_a_plain_status_line_every_tick_while_the_run_goes_on(tmp_path: Path) -> None:
+    """Not a terminal (a CI log): each --interval tick prints a status line at once, not at the end of the run."""
+    run_dir = tmp_path / "run"
+    proc = start_soak(run_dir, "--replica", "file", "--duration", "5m")
+    lines: queue.Queue[str] = queue.Queue()
+    assert proc.stdout is not None
+    reader = threading.Thread(target=lambda: [lines.put(line) for line in proc.stdout or []], daemon=True)
+    reader.start()
+    statuses: list[str] = []
+    deadline = time.monotonic() + 60
+    while len(statuses) < 2 and time.monotonic() < deadline:
+        with contextlib.suppress(queue.Empty):
+            line = lines.get(timeout=1)
+            if line.startswith("  status "):
+                statuses.append(line.rstrip("\n"))
+    assert proc.poll() is None, "the status lines must arrive while the run is still going"
+    os.killpg(proc.pid, signal.SIGINT)
+    proc.wait(timeout=90)
+    reader.join(timeout=10)
+    assert proc.returncode == 130
+    assert len(statuses) == 2, statuses
+    assert re.fullmatch(r"  status 5s of 5m \(2%\): rows \d+, objects \d+, txid lag (\d+|-), errors 0", statuses[0]), (
+        statuses[0]
+    )
+    assert statuses[1].startswith("  status 10s of 5m (3%): "), statuses[1]
+
+
+def test_the_end_of_a_run_names_the_next_command_and_the_size_on_disk(tmp_path: Path) -> None:
+    run_dir = tmp_path / "run"
+    proc = start_soak(run_dir, "--replica", "file", "--duration", "5m")
+    wait_for_phase(proc, run_dir)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=90)
+    assert proc.returncode == 130, err
+    tail = out.splitlines()[-2:]
+    assert re.fullmatch(rf"artifacts in {re.escape(str(run_dir))} \(\d+\.\d [KM]iB on disk\)", tail[0]), tail
+    assert tail[1] == f"next: invoke soak.analyze {run_dir}"
+
+
+def _environ(pid: int) -> dict[str, str]:
+    raw = Path(f"/proc/{pid}/environ").read_bytes().split(b"\0")
+    return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
+
+
+def test_only_litestream_gets_credentials_and_the_embedded_s3_gets_its_own(tmp_path: Path) -> None:
+    """The harness runs with a maintainer's keys and profile; the load sees no AWS_* at all, and litestream (on the
+    embedded S3) sees its fixed test keys, not the maintainer's."""
+    run_dir = tmp_path / "run"
+    proc = start_soak(run_dir, "--duration", "5m", env={"AWS_PROFILE": "maintainer-sso"})
+    try:
+        wait_for_phase(proc, run_dir)
+        kids = descendants(proc.pid)
+        load = next(pid for pid, cmd in kids if " load -db " in cmd)
+        litestream = next(pid for pid, cmd in kids if " replicate -config " in cmd)
+        assert not [k for k in _environ(load) if k.startswith("AWS_")]
+        env = _environ(litestream)
+        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (EMBEDDED_KEY_ID, EMBEDDED_SECRET)
+        assert "AWS_PROFILE" not in env
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=90)

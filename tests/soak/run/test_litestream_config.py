@@ -31,7 +31,7 @@ def litestream_bin() -> Path:
 
 
 def s3_config(db: Path, endpoint: str = "http://127.0.0.1:9000", bucket: str = "soak-bucket") -> LitestreamConfig:
-    target = S3Target(bucket, "soak/prefix", "us-east-1", endpoint=endpoint, credentials=FAKE_CREDS)
+    target = S3Target(bucket, "soak/prefix", "us-east-1", endpoint=endpoint, fixed_keys=FAKE_CREDS)
     return LitestreamConfig(db_path=db, metrics_addr="127.0.0.1:9999", s3=target)
 
 

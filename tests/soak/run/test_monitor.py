@@ -43,7 +43,7 @@ def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tup
     client.create_bucket(Bucket="monitor-tick")
     for key in ("0000/0000000000000001-000000000000000a.ltx", "0009/0000000000000001-0000000000000009.ltx"):
         client.put_object(Bucket="monitor-tick", Key=f"pre/{key}", Body=b"abc")
-    target = S3Target("monitor-tick", "pre", "us-east-1", endpoint=moto.endpoint, credentials=FAKE_CREDS)
+    target = S3Target("monitor-tick", "pre", "us-east-1", endpoint=moto.endpoint, fixed_keys=FAKE_CREDS)
     ls, load = sleepers
     ls.log.write_text(f"{UPLOAD}\n{ERROR}\n")
     seen: list[float] = []
@@ -86,7 +86,7 @@ def test_tick_survives_an_unreachable_s3(tmp_path: Path, sleepers: tuple[Child, 
 
     dirs = RunDir(tmp_path / "run").create()
     target = S3Target(
-        "gone-bucket", "pre", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", credentials=FAKE_CREDS
+        "gone-bucket", "pre", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", fixed_keys=FAKE_CREDS
     )
     ls, load = sleepers
     tick = Monitor(dirs, S3Lister(target), ls, load, duration_s=60).tick(1.0)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import shutil
 from pathlib import Path
 from typing import Any
@@ -10,20 +9,9 @@ from typing import Any
 import pytest
 
 from common.errors import UserError
-from soak.run.params import bytes_per_row, estimate_disk, parse_params, writes_per_second
-from soak.run.tasks import overnight
+from soak.run.params import bytes_per_row, estimate_disk, writes_per_second
 from tests.support.cli import assert_one_error_line
-from tests.support.soak import STANDINS, invoke_cli
-
-# The task's own defaults, as it hands them to parse_params (--bin/--src arrive as bin_dir/src_dir), so
-# test_defaults_are_the_seeds checks what `invoke soak.overnight` really defaults to.
-_RENAMED = {"bin": "bin_dir", "src": "src_dir"}
-_PARSED = inspect.signature(parse_params).parameters
-DEFAULTS: dict[str, Any] = {
-    _RENAMED.get(name, name): param.default
-    for name, param in inspect.signature(overnight.body).parameters.items()
-    if _RENAMED.get(name, name) in _PARSED
-}
+from tests.support.soak import STANDINS, invoke_cli, soak_params
 
 
 @pytest.fixture(autouse=True)
@@ -33,7 +21,7 @@ def _no_s3_settings(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def params(**over: Any) -> Any:
-    return parse_params(**{**DEFAULTS, **over})
+    return soak_params(**over)
 
 
 def test_defaults_are_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -47,11 +35,17 @@ def test_defaults_are_the_seeds(monkeypatch: pytest.MonkeyPatch) -> None:
     assert p.test_dir.name == f"litestream-overnight-s3-{p.stamp}"
 
 
-def test_bucket_and_region_from_environment(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("S3_BUCKET", "my-soak-bucket")
-    monkeypatch.setenv("AWS_REGION", "eu-west-1")
-    p = params()
+def test_bucket_and_region_as_resolved(monkeypatch: pytest.MonkeyPatch) -> None:
+    """parse_params takes what common.settings resolved (tests/common/test_settings.py: each layer); env is not read."""
+    monkeypatch.setenv("S3_BUCKET", "ignored-here")
+    p = params(bucket="my-soak-bucket", region="eu-west-1")
     assert (p.bucket, p.region, p.embedded) == ("my-soak-bucket", "eu-west-1", False)
+    assert params().embedded
+
+
+def test_an_empty_region_is_one_line() -> None:
+    with pytest.raises(UserError, match="the S3 region is empty"):
+        params(region=" ")
 
 
 def test_compound_durations_and_fractional_sizes() -> None:
@@ -154,3 +148,58 @@ def test_cli_non_executable_binary(tmp_path: Path) -> None:
     (bindir / "litestream-test").chmod(0o644)
     done = invoke_cli("--bin", str(bindir), "--test-dir", str(tmp_path / "run"))
     assert_one_error_line(done, "litestream-test is not executable", "chmod +x")
+
+
+@pytest.mark.parametrize(
+    ("make", "needle"),
+    [
+        (lambda tmp: tmp / "litestreem", "litestreem does not exist"),
+        (lambda tmp: tmp, "is not a Litestream checkout: it has no go.mod"),
+    ],
+)
+def test_cli_bad_src_is_refused_before_anything_starts(tmp_path: Path, make: Any, needle: str) -> None:
+    """A typo in --src: the line says what is wrong with the checkout; no banner, no build, no run dir."""
+    run_dir = tmp_path / "run"
+    done = invoke_cli("--src", str(make(tmp_path)), "--test-dir", str(run_dir))
+    assert_one_error_line(done, needle)
+    assert "overnight soak" not in done.stdout, "the banner belongs to a run that starts"
+    assert not run_dir.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--workers", "eight"], "--workers 'eight' is not a whole number; give a whole number, e.g. --workers 8"),
+        (["--payload-size", "big"], "--payload-size 'big' is not a whole number"),
+        (["-w", "1.5"], "--write-rate '1.5' is not a whole number"),
+    ],
+)
+def test_cli_a_flag_of_the_wrong_type_is_one_line(args: list[str], needle: str, tmp_path: Path) -> None:
+    """Invoke converts typed flags itself; a value that does not convert is one line, not its traceback."""
+    done = invoke_cli(*args, "--bin", str(STANDINS), "--test-dir", str(tmp_path / "run"))
+    assert_one_error_line(done, needle)
+    assert not (tmp_path / "run").exists()
+
+
+def test_cli_help_shows_types_and_the_pinned_short_flags() -> None:
+    done = invoke_cli("--help")
+    assert done.returncode == 0, done.stderr
+    options = {line.strip().split("  ")[0] for line in done.stdout.splitlines() if line.startswith("  -")}
+    for shown in (
+        "-w INT, --write-rate=INT",
+        "--payload-size=INT",
+        "--workers=INT",
+        "-d STRING, --duration=STRING",
+        "-t STRING, --test-dir=STRING",
+        "-s STRING, --src=STRING",
+        "-c, --chaos",
+        "--bin=STRING",
+        "--read-ratio=STRING",
+    ):
+        assert shown in options, (shown, sorted(options))
+    assert not [o for o in options if o.startswith(("--=", "-3", "-- "))], "no short flag that is not a letter"
+
+
+def test_cli_short_flags_reach_their_options(tmp_path: Path) -> None:
+    done = invoke_cli("-d", "8hours", "--bin", str(STANDINS), "-t", str(tmp_path / "run"))
+    assert_one_error_line(done, "--duration '8hours' is not a duration")

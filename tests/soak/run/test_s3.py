@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -15,10 +16,10 @@ from soak.run.s3 import (
     FileLister,
     S3Lister,
     S3Target,
+    check_credentials,
     embedded_target,
     local_txid,
     preflight,
-    resolve_credentials,
 )
 from tests.support.cli import assert_one_error_line
 from tests.support.soak import FAKE_CREDS, STANDINS, Moto, invoke_cli, moto
@@ -32,7 +33,7 @@ def target(server: Moto, bucket: str, **creds: str) -> S3Target:
         prefix="soak/pre",
         region="us-east-1",
         endpoint=server.endpoint,
-        credentials={**FAKE_CREDS, **creds},
+        fixed_keys={**FAKE_CREDS, **creds},
     )
 
 
@@ -65,9 +66,7 @@ def test_preflight_bucket_missing(moto: Moto) -> None:
 
 
 def test_preflight_endpoint_unreachable() -> None:
-    closed = S3Target(
-        "any-bucket", "p", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", credentials=FAKE_CREDS
-    )
+    closed = S3Target("any-bucket", "p", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", fixed_keys=FAKE_CREDS)
     with pytest.raises(UserError, match="S3 endpoint unreachable"):
         preflight(closed)
 
@@ -91,12 +90,16 @@ def test_preflight_user_without_policy_is_access_denied(auth_moto: tuple[Moto, d
         preflight(target(server, "auth-bucket", **key))
 
 
-def test_embedded_target_creates_its_bucket(moto: Moto) -> None:
+@pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
+def test_embedded_target_creates_its_bucket(moto: Moto, region: str) -> None:
+    """In any region: outside us-east-1 the bucket needs its location named (AWS_REGION=eu-west-1 now reaches it)."""
+
     class Server:
         endpoint = moto.endpoint
 
-    t = embedded_target(Server(), "pre", "us-east-1", "20260101-000000")  # type: ignore[arg-type]
-    assert t.embedded and t.bucket == "litestream-soak-20260101-000000"
+    stamp = f"20260101-{region.replace('-', '')}"
+    t = embedded_target(Server(), "pre", region, stamp)  # type: ignore[arg-type]
+    assert t.embedded and t.bucket == f"litestream-soak-{stamp}" and t.region == region
     preflight(t)
 
 
@@ -149,13 +152,15 @@ def test_restore_url_carries_the_custom_endpoint() -> None:
     assert S3Target("b-bucket", "p", "eu-west-1").restore_url() == "s3://b-bucket/p?region=eu-west-1"
 
 
-def test_child_env_has_credentials_and_no_ca_bundle_for_http() -> None:
-    t = S3Target("b-bucket", "p", "us-east-1", endpoint="http://127.0.0.1:9", credentials=FAKE_CREDS)
-    env, notes = t.child_env({"AWS_CA_BUNDLE": "/etc/ca.pem", "AWS_SESSION_TOKEN": "stale-TESTONLY", "PATH": "/bin"})
+def test_child_env_has_the_fixed_keys_and_no_ca_bundle_for_http() -> None:
+    t = S3Target("b-bucket", "p", "us-east-1", endpoint="http://127.0.0.1:9", fixed_keys=FAKE_CREDS)
+    base = {"AWS_CA_BUNDLE": "/etc/ca.pem", "AWS_SESSION_TOKEN": "stale-TESTONLY", "AWS_PROFILE": "sso", "PATH": "/bin"}
+    env, notes = t.child_env(base)
     assert env["AWS_ACCESS_KEY_ID"] == FAKE_CREDS["AWS_ACCESS_KEY_ID"]
     assert "AWS_CA_BUNDLE" not in env and "AWS_SESSION_TOKEN" not in env
+    assert "AWS_PROFILE" not in env, "the fixed keys, not the maintainer's profile, for the embedded S3"
     assert notes and "AWS_CA_BUNDLE" in notes[0]
-    https = S3Target("b-bucket", "p", "us-east-1", endpoint="https://s3.example", credentials=FAKE_CREDS)
+    https = S3Target("b-bucket", "p", "us-east-1", endpoint="https://s3.example", fixed_keys=FAKE_CREDS)
     assert https.child_env({"AWS_CA_BUNDLE": "/etc/ca.pem"})[0]["AWS_CA_BUNDLE"] == "/etc/ca.pem"
 
 
@@ -190,22 +195,68 @@ def test_cli_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]], tmp_path:
     assert key["AWS_ACCESS_KEY_ID"] not in line
 
 
-def test_no_credentials_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     for name in list(os.environ):
         if name.startswith("AWS_"):
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "none"))
     monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")  # never ask 169.254.169.254 from a test
+
+
+def test_no_credentials_anywhere(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _no_aws_environment(monkeypatch, tmp_path)
     with pytest.raises(UserError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID"):
-        resolve_credentials("us-east-1")
+        check_credentials("us-east-1")
 
 
-def test_resolved_credentials_come_from_the_standard_chain(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_profile_is_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    _no_aws_environment(monkeypatch, tmp_path)
+    monkeypatch.setenv("AWS_PROFILE", "no-such-profile")
+    with pytest.raises(UserError, match=r"cannot load AWS credentials: .*no-such-profile.*aws sso login"):
+        check_credentials("us-east-1")
+
+
+def test_credentials_from_the_environment_are_found_not_copied(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "fake-chain-key-TESTONLY")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "fake-chain-secret-TESTONLY")
     monkeypatch.delenv("AWS_SESSION_TOKEN", raising=False)
-    assert resolve_credentials("us-east-1") == {
-        "AWS_ACCESS_KEY_ID": "fake-chain-key-TESTONLY",
-        "AWS_SECRET_ACCESS_KEY": "fake-chain-secret-TESTONLY",
-    }
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    assert check_credentials("us-east-1") == "env"
+
+
+CREDENTIAL_PROCESS = """#!{python}
+# Hands out short-lived credentials, as SSO or an assumed role does; counts how often it was asked.
+import datetime, json, pathlib
+counter = pathlib.Path({counter!r})
+n = int(counter.read_text() or 0) + 1 if counter.exists() else 1
+counter.write_text(str(n))
+expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=60)
+print(json.dumps({{"Version": 1, "AccessKeyId": f"fake-{{n}}-TESTONLY", "SecretAccessKey": "fake-TESTONLY",
+                  "SessionToken": f"token-{{n}}-TESTONLY", "Expiration": expires.isoformat()}}))
+"""
+
+
+def test_a_profile_passes_through_to_litestream_and_the_harness_refreshes(
+    moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Expiring credentials (credential_process, as SSO): boto3 asks again as they expire; nothing is frozen."""
+    _no_aws_environment(monkeypatch, tmp_path)
+    counter, script = tmp_path / "asked", tmp_path / "creds.py"
+    script.write_text(CREDENTIAL_PROCESS.format(python=sys.executable, counter=str(counter)))
+    script.chmod(0o755)
+    (tmp_path / "config").write_text(f"[profile soak]\ncredential_process = {script}\n")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("AWS_PROFILE", "soak")
+    assert check_credentials("us-east-1") == "custom-process"
+
+    t = S3Target("refreshing-creds", "pre", "us-east-1", endpoint=moto.endpoint)
+    client: Any = t.client()
+    client.create_bucket(Bucket="refreshing-creds")
+    for _ in range(3):
+        client.list_objects_v2(Bucket="refreshing-creds")
+    assert int(counter.read_text()) >= 3, "credentials near expiry must be fetched again, not frozen once"
+
+    env, _ = t.child_env()
+    assert env["AWS_PROFILE"] == "soak" and env["AWS_CONFIG_FILE"] == str(tmp_path / "config")
+    assert not {"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"} & set(env), "no keys handed over"

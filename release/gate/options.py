@@ -1,0 +1,74 @@
+"""What the maintainer asks the gate for, after ``--``: every gate session parses the same posargs again."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from common.errors import UserError
+from common.settings import PROJECT_ROOT, Settings, resolve_src
+from common.units import parse_duration
+from common.versions import ReleaseVersion, parse_version
+
+
+@dataclass(frozen=True)
+class GateOptions:
+    """The parsed options of one gate run."""
+
+    src: Path
+    version: ReleaseVersion
+    soak_duration: str
+    out: Path
+    skip: tuple[str, ...] = ()
+    chaos: bool = False
+    publish: bool = False
+    go_test_skip: str | None = None
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "src": str(self.src),
+            "version": self.version.tag,
+            "soak_duration": self.soak_duration,
+            "out": str(self.out),
+            "skip": list(self.skip),
+            "chaos": self.chaos,
+            "publish": self.publish,
+            "go_test_skip": self.go_test_skip,
+        }
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> Any:  # argparse would print usage and exit 2; we want one line
+        raise UserError(f"release gate options: {message}; e.g. -- --src ../litestream --version v0.5.16")
+
+
+def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
+    """Parse the options after ``--``; ``gates`` are the names ``--skip`` may give. Bad input is one UserError line."""
+    parser = _Parser(prog="nox -s release_gate --", add_help=False)
+    parser.add_argument("--src")
+    parser.add_argument("--version")
+    parser.add_argument("--soak-duration", default="30m")
+    parser.add_argument("--skip", action="append", default=[])
+    parser.add_argument("--chaos", action="store_true")
+    parser.add_argument("--publish", action="store_true")
+    parser.add_argument("--out", default="gate-evidence")
+    parser.add_argument("--go-test-skip")
+    args = parser.parse_args(list(argv))
+    unknown = [name for name in args.skip if name not in gates]
+    if unknown:
+        raise UserError(f"--skip {unknown[0]!r} is not a gate; choose from {', '.join(gates)}")
+    parse_duration(args.soak_duration, name="soak-duration")
+    out = Path(args.out).expanduser()
+    return GateOptions(
+        src=resolve_src(Settings.for_project(), args.src),
+        version=parse_version(args.version),
+        soak_duration=args.soak_duration,
+        out=(out if out.is_absolute() else PROJECT_ROOT / out).resolve(),
+        skip=tuple(dict.fromkeys(args.skip)),
+        chaos=args.chaos,
+        publish=args.publish,
+        go_test_skip=args.go_test_skip,
+    )
