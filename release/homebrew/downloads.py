@@ -49,6 +49,16 @@ def _timed_out(exc: requests.RequestException) -> bool:
     return isinstance(reason, ConnectTimeoutError | ReadTimeoutError)
 
 
+def http_status(url: str, *, what: str, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES) -> int:
+    """The status a GET of ``url`` answers (the body is not read): 200, 404, ...; unreachable is a UserError."""
+    with _session(retries) as session:
+        try:
+            with session.get(url, stream=True, timeout=(timeout, timeout)) as response:
+                return int(response.status_code)
+        except requests.RequestException as exc:
+            raise UserError(_failure(exc, what, url, timeout, retries + 1, "")) from None
+
+
 def fetch_text(
     url: str, *, what: str, timeout: float = DEFAULT_TIMEOUT, retries: int = DEFAULT_RETRIES, hint: str = ""
 ) -> str:
