@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -187,8 +188,10 @@ def _keep_dist(job: ReleaseBuild) -> Path:
 
 
 def _git_value(repo: Path, fmt: str) -> str:
-    proc = subprocess.run(["git", "log", "-1", f"--format={fmt}"], cwd=repo, capture_output=True, text=True)
-    return proc.stdout.strip()
+    """One ``git log -1`` field of HEAD; dates as UTC RFC 3339, as GoReleaser's ``{{ .CommitDate }}``."""
+    cmd = ["git", "log", "-1", f"--format={fmt}", "--date=format-local:%Y-%m-%dT%H:%M:%SZ"]
+    env = {**os.environ, "TZ": "UTC"}
+    return subprocess.run(cmd, cwd=repo, capture_output=True, text=True, env=env, check=False).stdout.strip()
 
 
 def _collect(job: ReleaseBuild) -> None:
@@ -198,20 +201,14 @@ def _collect(job: ReleaseBuild) -> None:
         raise UserError(f"GoReleaser built tag {meta.tag!r}, not {job.version.tag}", where=str(job.dist))
     if not job.snapshot and job.version is not None and meta.version != job.version.number:
         raise UserError(f"GoReleaser stamped version {meta.version!r}, not {job.version.number}", where=str(job.dist))
-    commit_date = subprocess.run(
-        ["git", "log", "-1", "--format=%cd", "--date=format-local:%Y-%m-%dT%H:%M:%SZ"],
-        cwd=job.clone,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "TZ": "UTC"},
-        check=False,
-    ).stdout.strip()
-    job.fields = dist_checks.template_fields(job.contents, commit_date, _git_value(job.clone, "%ct"))
-    counts = {kind: len(job.contents.of_type(kind)) for kind in (BINARY, ARCHIVE, PACKAGE, SBOM)}
-    print(f"  {job.dist}: version {meta.version}, tag {meta.tag}, commit {meta.commit[:12]}, {counts}")
+    job.fields = dist_checks.template_fields(job.contents, _git_value(job.clone, "%cd"), _git_value(job.clone, "%ct"))
+    counts = ", ".join(f"{len(job.contents.of_type(kind))} {kind}" for kind in (BINARY, ARCHIVE, PACKAGE, SBOM))
+    print(f"  {job.dist}: version {meta.version}, tag {meta.tag}, commit {meta.commit[:12]}; {counts}")
 
 
-def _checked(name: str, check: Any) -> Any:
+def _checked(name: str, check: Callable[[ReleaseBuild], str]) -> Callable[[ReleaseBuild], None]:
+    """A check as a step: its summary goes into ``job.checks``; its failure keeps the build in --dist."""
+
     def run(job: ReleaseBuild) -> None:
         try:
             summary = check(job)
