@@ -13,7 +13,6 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,7 @@ from rich.text import Text
 from common.console import terminal
 from common.errors import UserError
 from common.settings import PROJECT_ROOT, project_context, resolve_src
+from common.timestamps import utc_now as _now
 from common.units import format_duration, parse_duration
 from common.versions import ReleaseVersion, parse_version
 
@@ -200,10 +200,6 @@ class Ledger:
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / REPORT_JSON).write_text(json.dumps(self.as_json(), indent=2) + "\n")
         (self.out / REPORT_MD).write_text(render_markdown(self))
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _duration(gate: GateRecord) -> str:
