@@ -14,7 +14,7 @@ from common.processes import Child
 from soak.run.monitor import Monitor
 from soak.run.s3 import S3Lister, S3Target
 from soak.rundir import RunDir
-from tests.soak.logs.test_live_counts import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
+from tests.support.log_lines import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
 from tests.support.rundir import problems_in
 from tests.support.soak import FAKE_CREDS, Moto, moto
 
