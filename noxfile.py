@@ -39,26 +39,29 @@ class _NoUvProbeNoise(logging.Filter):
 
 logging.getLogger("nox").addFilter(_NoUvProbeNoise())
 
+# The check tools run from the environment nox itself runs in (their pinned versions, pyproject's [dev]), never
+# from whatever else is first on PATH.
+TOOL = (sys.executable, "-m")
 LINT_PATHS = ["common", "release", "soak", "tests", "bench", "tasks.py", "noxfile.py"]
 
 
 @nox.session(python=False)
 def lint(session: nox.Session) -> None:
     """ruff: style and likely bugs."""
-    session.run("ruff", "check", *LINT_PATHS)
-    session.run("ruff", "format", "--check", *LINT_PATHS)
+    session.run(*TOOL, "ruff", "check", *LINT_PATHS)
+    session.run(*TOOL, "ruff", "format", "--check", *LINT_PATHS)
 
 
 @nox.session(python=False)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package and the task wiring."""
-    session.run("mypy")
+    session.run(*TOOL, "mypy")
 
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
     """pytest; tests needing a real Litestream skip unless LITESTREAM_SRC is set."""
-    session.run("pytest", "-q", "-rs", *session.posargs)
+    session.run(*TOOL, "pytest", "-q", "-rs", *session.posargs)
 
 
 # --- the release gate: preflight → go_test → build → soak → analyze → formula, fail-fast through requires= -------

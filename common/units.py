@@ -1,4 +1,4 @@
-"""Durations (``90s``, ``1h30m``) and sizes (``5MB``, ``1.5GB``) as the seed scripts wrote them."""
+"""Durations (``90s``, ``1h30m``) and sizes (``5MB``, ``1.5GB``) as the seed scripts wrote them, and both for people."""
 
 from __future__ import annotations
 
@@ -42,3 +42,12 @@ def format_duration(seconds: float) -> str:
     minutes, secs = divmod(rest, 60)
     parts = [f"{hours}h" if hours else "", f"{minutes}m" if minutes else "", f"{secs}s" if secs else ""]
     return "".join(parts) or "0s"
+
+
+def format_bytes(n: float) -> str:
+    """Bytes for people, in binary units: ``512 B``, ``5.0 MiB``, ``1.2 GiB``."""
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(n) < 1024:
+            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
+        n /= 1024
+    return f"{n:.1f} TiB"

@@ -1,20 +1,34 @@
-"""The run directory's files (docs/rundir.md): paths, JSON writers and the result object."""
+"""The run directory of one soak, described once: where each file goes (RunDir), how the JSON is written, and
+result.json as it builds up. Its JSON is defined in soak.rundir_schema; docs/rundir.md shows both.
+
+The soak writes through RunDir and the analyzer reads through it, so no other module spells a file name.
+"""
 
 from __future__ import annotations
 
 import json
 import os
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-SCHEMA_VERSION = 1
+from common.timestamps import parse_run_stamp, utc_now
+from soak.rundir_schema import SCHEMA_VERSION
 
+NAME_PREFIX = "litestream-overnight-"
+NAME_GLOB = NAME_PREFIX + "*"  # every run directory's name, the old script's included
 
-def utc_now() -> str:
-    """ISO 8601 UTC with milliseconds and a Z, the only time format of the run directory."""
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+# logs/<name>.log: what each holds.
+LOGS: dict[str, str] = {
+    "litestream": "litestream replicate's output (appended to when a fault restarts it)",
+    "load": "litestream-test load",
+    "populate": "litestream-test populate",
+    "monitor": "one readable block per monitor tick",
+    "restore": "litestream restore",
+    "validate": "integrity check, row counts and digests of the restore",
+    "s3": "the embedded moto server",
+    "build": "invoke build (with --src)",
+}
 
 
 @dataclass(frozen=True)
@@ -23,54 +37,124 @@ class RunDir:
 
     root: Path
 
-    @property
-    def logs(self) -> Path:
-        return self.root / "logs"
+    # -- names
+    @staticmethod
+    def default_name(stamp: str) -> str:
+        """``litestream-overnight-s3-<UTC yyyymmdd-HHMMSS>``, the name of a run directory nobody named."""
+        return f"{NAME_PREFIX}s3-{stamp}"
 
-    def log(self, name: str) -> Path:
-        return self.logs / f"{name}.log"
+    def started(self) -> float | None:
+        """Epoch seconds of the UTC stamp that ends the directory's name, or None."""
+        return parse_run_stamp(self.root.name[-15:])
 
+    # -- the soak's files, in the order docs/rundir.md lists them
     @property
-    def db(self) -> Path:
-        return self.root / "test.db"
-
-    @property
-    def restored(self) -> Path:
-        return self.root / "restored.db"
-
-    @property
-    def meta_dir(self) -> Path:
-        return self.root / f".{self.db.name}-litestream"
+    def run_json(self) -> Path:
+        """Parameters, versions, the S3 location, the schedule, the fault plan (below)."""
+        return self.root / "run.json"
 
     @property
     def config(self) -> Path:
+        """The litestream.yml litestream replicate ran with."""
         return self.root / "litestream.yml"
 
     @property
+    def metrics(self) -> Path:
+        """One JSON object per monitor tick (below)."""
+        return self.root / "metrics.jsonl"
+
+    @property
+    def result_json(self) -> Path:
+        """The verdict and the checks behind it (below)."""
+        return self.root / "result.json"
+
+    @property
+    def logs(self) -> Path:
+        """A directory: the log of each child and step (below), and faults.log."""
+        return self.root / "logs"
+
+    def log(self, name: str) -> Path:
+        """``logs/<name>.log`` (LOGS says what each holds)."""
+        return self.logs / f"{name}.log"
+
+    @property
+    def faults_log(self) -> Path:
+        """One JSON object per fault event (below); soak.faults.events writes it and is its one reader."""
+        return self.log("faults")
+
+    @property
+    def faults_dir(self) -> Path:
+        """A directory: the fault proxies' own files (their logs, mitmdump's injections); with fault options only."""
+        return self.root / "faults"
+
+    @property
+    def db(self) -> Path:
+        """The source database: populated, then written by the load while litestream replicates it."""
+        return self.root / "test.db"
+
+    @property
+    def wal(self) -> Path:
+        """Its write-ahead log."""
+        return self.db.with_name(self.db.name + "-wal")
+
+    @property
+    def meta_dir(self) -> Path:
+        """A directory: litestream's local staging of LTX files for test.db."""
+        return self.root / f".{self.db.name}-litestream"
+
+    @property
+    def restored(self) -> Path:
+        """What litestream restore made from the replica."""
+        return self.root / "restored.db"
+
+    @property
     def file_replica(self) -> Path:
+        """A directory: the replica with --replica file."""
         return self.root / "replica"
 
     @property
     def bin(self) -> Path:
+        """A directory: litestream and litestream-test built with --src."""
         return self.root / "bin"
 
+    # -- what soak.analyze adds
     @property
-    def metrics(self) -> Path:
-        return self.root / "metrics.jsonl"
+    def analysis_json(self) -> Path:
+        """The analysis as data: criteria, verdict, sections (below)."""
+        return self.root / "analysis.json"
 
+    @property
+    def analysis_report(self) -> Path:
+        """The analysis as text."""
+        return self.root / "analysis-report.txt"
+
+    @property
+    def analysis_html(self) -> Path:
+        """The analysis as one self-contained HTML file with charts (--format html)."""
+        return self.root / "analysis.html"
+
+    # -- writing
     def create(self) -> RunDir:
         self.logs.mkdir(parents=True, exist_ok=True)
         return self
 
-    def write_json(self, name: str, data: dict[str, Any]) -> Path:
+    def write_run(self, data: dict[str, Any]) -> Path:
+        """run.json (soak.rundir_schema.RunJson)."""
+        return self._write_json(self.run_json, data)
+
+    def write_result(self, data: dict[str, Any]) -> Path:
+        """result.json (soak.rundir_schema.ResultJson)."""
+        return self._write_json(self.result_json, data)
+
+    def _write_json(self, path: Path, data: dict[str, Any]) -> Path:
         """Write atomically, so a reader (or an interrupt) never sees half a file."""
-        path = self.root / name
         tmp = path.with_suffix(path.suffix + ".tmp")
         tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, **data}, indent=2) + "\n")
         os.replace(tmp, path)
         return path
 
     def append_metrics(self, tick: dict[str, Any]) -> None:
+        """One line of metrics.jsonl (soak.rundir_schema.MetricsTick)."""
         with self.metrics.open("a") as fh:
             fh.write(json.dumps({"schema_version": SCHEMA_VERSION, **tick}) + "\n")
 
@@ -127,3 +211,7 @@ class Result:
             "catch_up": self.catch_up,
             "crash": self.crash,
         }
+
+
+# Paths relative to any run directory, as messages and docs/rundir.md name them (LAYOUT.faults_log: logs/faults.log).
+LAYOUT = RunDir(Path())

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -19,6 +18,7 @@ from rich.table import Table
 from rich.text import Text
 
 from common.console import terminal
+from common.timestamps import utc_now
 from common.units import format_duration
 from release.gate.options import GateOptions
 
@@ -132,7 +132,7 @@ class Ledger:
             version=options.version.tag,
             commit=commit,
             options=options.as_json(),
-            started_at=now(),
+            started_at=utc_now(),
             gates=[GateRecord(name) for name in gates],
         )
 
@@ -195,10 +195,6 @@ class Ledger:
         self.out.mkdir(parents=True, exist_ok=True)
         (self.out / REPORT_JSON).write_text(json.dumps(self.as_json(), indent=2) + "\n")
         (self.out / REPORT_MD).write_text(render_markdown(self))
-
-
-def now() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def _duration(gate: GateRecord) -> str:

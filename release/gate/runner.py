@@ -14,7 +14,8 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.steps import Skip, Step, run_steps
-from release.gate.ledger import GateRecord, Ledger, Outcome, now, print_table
+from common.timestamps import utc_now
+from release.gate.ledger import GateRecord, Ledger, Outcome, print_table
 from release.gate.options import GateOptions, parse_gate_args
 
 GateBody = Callable[[GateOptions, Ledger], Outcome]
@@ -103,7 +104,7 @@ def _finish(ledger: Ledger, record: GateRecord, outcome: Outcome, seconds: float
     record.status = outcome.status
     if record.status == "fail":
         ledger.abort_after(record.name, f"{record.name} failed")
-        ledger.ended_at = now()
+        ledger.ended_at = utc_now()
         ledger.save()
         print_table(ledger)
     else:
@@ -127,7 +128,7 @@ def finish_gate(gates: Sequence[Gate], argv: Sequence[str], head_commit: HeadCom
     for gate in ledger.gates:
         if gate.status in ("pending", "running"):
             gate.status, gate.reason = "aborted", "did not run"
-    ledger.ended_at = now()
+    ledger.ended_at = utc_now()
     ledger.save()
     print_table(ledger)
     return ledger

@@ -2,7 +2,7 @@
 
 The job, in order:
   1. inputs    - which files exist; run.json, result.json, metrics.jsonl read
-  2. faults    - logs/faults.log windows, so errors inside them count as expected
+  2. faults    - logs/faults.log windows (soak.faults.events reads it), so errors inside them count as expected
   3. logs      - one streaming pass over litestream.log; load/populate/restore/validate logs
   4. databases - read-only row counts and pages of test.db / restored.db (old bash runs rely on them)
   5. sections  - timeline ... summary (+ faults)
@@ -23,8 +23,9 @@ from soak.analyze.databases import inspect_db
 from soak.analyze.inputs import STARVES, RunInputs, load_inputs
 from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log
 from soak.analyze.side_logs import LoadStats, read_load_log, read_message_log
-
-SCHEMA_VERSION = 1
+from soak.faults.events import read_fault_events
+from soak.rundir import LAYOUT
+from soak.rundir_schema import SCHEMA_VERSION
 
 
 @dataclass
@@ -43,24 +44,26 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     inputs = load_inputs(run_dir)
     run_end = section.run_bounds(inputs)[1]
     faults: list[faultmod.Fault] = []
-    fault_bad = 0
-    faults_path = run_dir / "logs" / "faults.log"
-    if faults_path.exists():
-        faults, fault_bad = faultmod.read_faults(faults_path, run_end=run_end)
+    fault_log = read_fault_events(inputs.dirs.faults_log)
+    has_fault_log = inputs.dirs.faults_log.exists()
+    if has_fault_log:
+        faults = faultmod.pair_events(fault_log.events, run_end=run_end)
+        inputs.warnings += fault_log.warnings
     elif inputs.metrics and inputs.metrics.faults:
-        faults, fault_bad = faultmod.pair_events(inputs.metrics.faults, run_end=run_end)
-    elif inputs.run and inputs.run.get("faults"):
-        inputs.missing.append("logs/faults.log")
+        faults = faultmod.pair_events(inputs.metrics.faults, run_end=run_end)
+    elif inputs.run and inputs.run.faults:
+        inputs.missing.append(LAYOUT.faults_log.as_posix())
     fault_windows = faultmod.windows(faults, fault_grace_s)
     windows = FaultWindows(fault_windows)
     log = _scan_log(inputs, windows, [f.end for f in faults])
-    load = read_load_log(inputs.logs["load.log"]) if "load.log" in inputs.logs else None
+    load_log = inputs.log("load")
+    load = read_load_log(load_log) if load_log else None
     side = {
-        name: read_message_log(inputs.logs[name + ".log"], keep=_KEEP)
+        name: read_message_log(path, keep=_KEEP)
         for name in ("populate", "restore", "validate", "monitor")
-        if name + ".log" in inputs.logs
+        if (path := inputs.log(name)) is not None
     }
-    dbs = {name: inspect_db(path) for name, path in inputs.dbs.items()}
+    dbs = {role: inspect_db(path) for role, path in inputs.dbs.items()}
 
     sections: dict[str, Any] = {}
     sections["timeline"] = section.timeline(inputs, log, load, faults)
@@ -72,10 +75,10 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
     sections["checkpoints"] = section.checkpoints(inputs, log)
     sections["validation"] = section.validation(inputs, side, dbs)
     sections["resources"] = section.resources(inputs, dbs, thresholds)
-    if faults or faults_path.exists():
+    if faults or has_fault_log:
         # sections["faults"] lists each window; errors inside it were counted as expected by the scan
         sections["faults"] = faultmod.fault_section(
-            fault_windows, log.recovery_after if log else {}, fault_bad, fault_grace_s
+            fault_windows, log.recovery_after if log else {}, fault_log.bad_lines, fault_grace_s
         )
     checklist = crit.judge(sections, thresholds)
     verdict, headline = crit.verdict(checklist)
@@ -121,7 +124,7 @@ _KEEP = (
 
 
 def _scan_log(inputs: RunInputs, windows: FaultWindows, fault_ends: list[float]) -> LogStats | None:
-    path = inputs.logs.get("litestream.log")
+    path = inputs.log("litestream")
     return None if path is None else scan_litestream_log(path, windows, fault_ends)
 
 

@@ -1,4 +1,4 @@
-"""Section 11: the faults injected during the run (logs/faults.log, docs/rundir.md).
+"""Section 11: the faults injected during the run (logs/faults.log, read by soak.faults.events; docs/rundir.md).
 
 Each fault is a window: ``kill`` .. ``restart``, ``X start`` .. ``X end``, or an ``inject`` instant.
 A kill or an outage excuses any error inside its window or up to the grace period after it. Latency,
@@ -12,14 +12,12 @@ caused none). Without faults.log the events are taken from metrics.jsonl's ``fau
 from __future__ import annotations
 
 import bisect
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from soak.logs.blocks import iter_lines
-from soak.logs.line import iso, parse_time
+from common.timestamps import iso_utc, parse_utc
+from soak.faults.events import FaultEvent
 
 
 @dataclass
@@ -33,43 +31,17 @@ class Fault:
     closed: bool
 
 
-def read_faults(path: Path, *, run_end: float | None) -> tuple[list[Fault], int]:
-    """The faults of faults.log and the number of lines that were not fault events."""
-    events: list[dict[str, Any]] = []
-    bad = 0
-    for raw in iter_lines(path):
-        try:
-            event = json.loads(raw)
-        except ValueError:
-            bad += 1
-            continue
-        if isinstance(event, dict):
-            events.append(event)
-        else:
-            bad += 1
-    faults, unusable = pair_events(events, run_end=run_end)
-    return faults, bad + unusable
-
-
-def pair_events(events: list[dict[str, Any]], *, run_end: float | None) -> tuple[list[Fault], int]:
+def pair_events(events: list[FaultEvent], *, run_end: float | None) -> list[Fault]:
     """Windows from events, paired as the fault driver writes them: ``kill`` -> ``restart``,
     ``X start`` -> ``X end`` (same ``detail.n``); an ``inject`` inside an open window of its kind
     is counted there (``injected``), elsewhere it is an instant fault."""
-    timed: list[tuple[float, dict[str, Any]]] = []
-    bad = 0
-    for event in events:
-        t = parse_time(str(event.get("t", "")))
-        if t is None or "kind" not in event or "event" not in event:
-            bad += 1
-            continue
-        timed.append((t, event))
+    timed = [(t, e) for e in events if (t := parse_utc(e.t)) is not None]  # t is valid: the reader checked
     timed.sort(key=lambda item: item[0])
     open_: dict[tuple[str, int], Fault] = {}
     faults: list[Fault] = []
     for t, event in timed:
-        kind, what = str(event["kind"]), str(event["event"])
-        raw_detail = event.get("detail")
-        detail: dict[str, Any] = raw_detail if isinstance(raw_detail, dict) else {}
+        kind, what = event.kind, event.event
+        detail = event.detail
         n = int(detail.get("n", 1)) if str(detail.get("n", 1)).isdigit() else 1
         if kind == "kill" or what == "start":
             fault = Fault(kind, t, t, dict(detail), False)
@@ -91,7 +63,7 @@ def pair_events(events: list[dict[str, Any]], *, run_end: float | None) -> tuple
             faults.append(Fault(kind, t, t, dict(detail), True))
     for fault in open_.values():
         fault.end = max(fault.start, run_end) if run_end is not None else fault.start
-    return faults, bad
+    return faults
 
 
 # The error classes (soak.logs.error_classes) a whole-run fault explains, as class-name prefixes.
@@ -152,8 +124,8 @@ def fault_section(
         rows.append(
             {
                 "kind": fault.kind,
-                "start": iso(fault.start),
-                "end": iso(fault.end),
+                "start": iso_utc(fault.start),
+                "end": iso_utc(fault.end),
                 "duration_s": round(fault.end - fault.start, 3),
                 "closed": fault.closed,
                 "detail": fault.detail,

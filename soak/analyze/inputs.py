@@ -1,59 +1,58 @@
 """The run directory as read by the analyzer: which inputs exist, run.json/result.json, metrics.jsonl as series.
 
-Schemas: docs/rundir.md. Unknown keys are ignored; a missing file is recorded in ``missing`` with
-the sections it starves, so the report can say what it could not judge.
+Paths come from soak.rundir.RunDir, shapes from soak.rundir_schema (docs/rundir.md). A value of the wrong type
+is dropped with a warning and unknown keys are ignored; a missing file is recorded in ``missing`` with the
+sections it starves, so the report can say what it could not judge.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import tempfile
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 
 from common.errors import UserError
+from common.timestamps import parse_utc
 from common.units import parse_duration
+from soak.faults.events import FaultEvent
 from soak.logs.blocks import iter_lines
-from soak.logs.line import parse_time
+from soak.rundir import LAYOUT, NAME_GLOB, RunDir
+from soak.rundir_schema import MetricsTick, ResultJson, RunJson, read_tolerant, summarize
 
-RUN_GLOB = "litestream-overnight-*"
-_STAMP = re.compile(r"(\d{8}-\d{6})$")
 MAX_POINTS = 5000
+_M = TypeVar("_M", RunJson, ResultJson)
 
 # input -> sections that have less (or no) data without it; other inputs may stand in
 STARVES: dict[str, list[str]] = {
-    "run.json": ["timeline", "load", "compaction"],
-    "metrics.jsonl": ["database", "replication", "resources"],
-    "result.json": ["validation", "load"],
-    "logs/litestream.log": ["replication", "compaction", "errors", "checkpoints"],
-    "logs/load.log": ["load"],
-    "logs/faults.log": ["faults"],
+    LAYOUT.run_json.as_posix(): ["timeline", "load", "compaction"],
+    LAYOUT.metrics.as_posix(): ["database", "replication", "resources"],
+    LAYOUT.result_json.as_posix(): ["validation", "load"],
+    LAYOUT.log("litestream").as_posix(): ["replication", "compaction", "errors", "checkpoints"],
+    LAYOUT.log("load").as_posix(): ["load"],
+    LAYOUT.faults_log.as_posix(): ["faults"],
 }
 
 
 def _started(path: Path) -> float:
     """When a run started: the UTC stamp in its name, else the directory's mtime. (Not mtime first:
     analyzing an old run writes into it and would make it look newest.)"""
-    match = _STAMP.search(path.name)
-    if match:
-        with contextlib.suppress(ValueError):
-            return datetime.strptime(match.group(1), "%Y%m%d-%H%M%S").replace(tzinfo=UTC).timestamp()
-    return path.stat().st_mtime
+    started = RunDir(path).started()
+    return started if started is not None else path.stat().st_mtime
 
 
 def latest_run_dir(base: Path | None = None) -> Path:
     """The newest ``litestream-overnight-*`` directory in the system temp dir."""
     root = base or Path(tempfile.gettempdir())
-    candidates = [p for p in root.glob(RUN_GLOB) if p.is_dir()]
+    candidates = [p for p in root.glob(NAME_GLOB) if p.is_dir()]
     if not candidates:
-        raise UserError(f"no {RUN_GLOB} directory in {root}; pass the run directory as --run-dir", code=2)
+        raise UserError(
+            f"no {NAME_GLOB} directory in {root}; pass the run directory, e.g. invoke soak.analyze DIR", code=2
+        )
     return max(candidates, key=_started)
 
 
@@ -72,9 +71,9 @@ def resolve_run_dir(text: str) -> Path:
         raise UserError(f"cannot list {path}: {exc.strerror}", code=2) from None
     if not entries:
         raise UserError(f"run directory {path} is empty; nothing to analyze", code=2)
-    logs = path / "logs"
+    logs = RunDir(path).logs
     if not (logs.is_dir() and any(logs.glob("*.log"))):
-        raise UserError(f"{path} has no logs/*.log; is it a soak run directory?", code=2)
+        raise UserError(f"{path} has no {LAYOUT.logs.as_posix()}/*.log; is it a soak run directory?", code=2)
     return path.resolve()
 
 
@@ -93,68 +92,6 @@ def read_json(path: Path) -> dict[str, Any] | None:
     return value
 
 
-_NUMBER = (int, float)
-_OPTIONAL_TEXT = (str, type(None))
-# Expected JSON types of the keys the analysis reads (docs/rundir.md); others are passed through.
-SHAPES: dict[str, dict[str, Any]] = {
-    "run.json": {
-        "started_at": _OPTIONAL_TEXT,
-        "ended_at": _OPTIONAL_TEXT,
-        "params": {"duration_s": _NUMBER, "write_rate": _NUMBER, "interval_s": _NUMBER},
-        "config": {
-            "snapshot_interval_s": _NUMBER,
-            "snapshot_retention_s": _NUMBER,
-            "levels_s": [_NUMBER],
-            "checkpoint_interval_s": _NUMBER,
-            "log_level": str,
-            "log_type": str,
-        },
-        "faults": (dict, type(None)),
-    },
-    "result.json": {
-        "status": str,
-        "started_at": _OPTIONAL_TEXT,
-        "ended_at": _OPTIONAL_TEXT,
-        "phase": _OPTIONAL_TEXT,
-        "reason": _OPTIONAL_TEXT,
-        "checks": [dict],
-        "rows_written": int,
-        "tables": {"*": dict},
-        "catch_up": (dict, type(None)),
-        "crash": (dict, type(None)),
-    },
-}
-
-
-def conform(data: dict[str, Any], shape: dict[str, Any], where: str, warnings: list[str]) -> dict[str, Any]:
-    """``data`` without the values whose type contradicts ``shape`` (each dropped one is a warning),
-    so a hand-edited or half-written file degrades to "no data" instead of a crash."""
-    out = dict(data)
-    for key, want in shape.items():
-        if key == "*":
-            continue
-        if key not in out or (out[key] is None and key not in ("faults", "crash", "catch_up")):
-            continue
-        value = out[key]
-        ok: bool
-        if isinstance(want, dict):
-            ok = isinstance(value, dict)
-            if ok and "*" in want:
-                value = {k: v for k, v in value.items() if isinstance(v, want["*"])}
-                ok = len(value) == len(out[key])
-                out[key] = value
-            elif ok:
-                out[key] = conform(value, want, f"{where}.{key}", warnings)
-        elif isinstance(want, list):
-            ok = isinstance(value, list) and all(isinstance(v, want[0]) and not isinstance(v, bool) for v in value)
-        else:
-            ok = isinstance(value, want) and not (isinstance(value, bool) and want in (int, _NUMBER))
-        if not ok:
-            warnings.append(f"{where}: {key!r} has an unexpected type ({type(value).__name__}); ignored")
-            out.pop(key, None)
-    return out
-
-
 @dataclass
 class Metrics:
     """metrics.jsonl as time series (epoch seconds), decimated beyond MAX_POINTS ticks."""
@@ -164,9 +101,10 @@ class Metrics:
     t: list[float] = field(default_factory=list)
     series: dict[str, list[float | None]] = field(default_factory=dict)
     level_objects: dict[str, list[float | None]] = field(default_factory=dict)
-    last: dict[str, Any] = field(default_factory=dict)
-    faults: list[dict[str, Any]] = field(default_factory=list)
+    last: MetricsTick | None = None
+    faults: list[FaultEvent] = field(default_factory=list)
     dead_ticks: int = 0  # ticks where litestream was not alive
+    warnings: list[str] = field(default_factory=list)
 
     def values(self, name: str) -> list[tuple[float, float]]:
         return [(t, v) for t, v in zip(self.t, self.series.get(name, []), strict=False) if v is not None]
@@ -176,82 +114,95 @@ class Metrics:
         return max(vals) if vals else None
 
 
-def _get(obj: Any, *keys: str) -> Any:
-    for key in keys:
-        if not isinstance(obj, dict):
-            return None
-        obj = obj.get(key)
-    return obj
+def _figures(tick: MetricsTick) -> dict[str, float | None]:
+    """The series the analysis draws and judges, from one tick."""
+    s3, txid, log, litestream = tick.s3, tick.txid, tick.log, tick.litestream
+    values: dict[str, int | float | None] = {
+        "db_bytes": tick.db_bytes,
+        "wal_bytes": tick.wal_bytes,
+        "s3_objects": s3.objects if s3 else None,
+        "s3_bytes": s3.bytes if s3 else None,
+        "lag": txid.lag if txid else None,
+        "rss_bytes": litestream.rss_bytes if litestream else None,
+        "cpu_percent": litestream.cpu_percent if litestream else None,
+        "rows_total": tick.rows_total,
+        "log_errors": log.errors if log else None,
+    }
+    return {name: None if value is None else float(value) for name, value in values.items()}
 
 
-_FIELDS = {
-    "db_bytes": ("db_bytes",),
-    "wal_bytes": ("wal_bytes",),
-    "s3_objects": ("s3", "objects"),
-    "s3_bytes": ("s3", "bytes"),
-    "lag": ("txid", "lag"),
-    "rss_bytes": ("litestream", "rss_bytes"),
-    "cpu_percent": ("litestream", "cpu_percent"),
-    "rows_total": ("rows_total",),
-    "log_errors": ("log", "errors"),
-}
+def _tick(raw: bytes, warnings: list[str]) -> tuple[MetricsTick, float] | None:
+    """One line as a tick and its time, or None when it is none (not JSON, no valid ``t``)."""
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    tick, problems = read_tolerant(MetricsTick, data, LAYOUT.metrics.as_posix())
+    warnings += problems
+    t = parse_utc(tick.t) if tick is not None else None
+    return None if tick is None or t is None else (tick, t)
 
 
 def read_metrics(path: Path) -> Metrics:
     out = Metrics()
+    warnings: list[str] = []
     stride = 1
     for raw in iter_lines(path):
-        try:
-            tick = json.loads(raw)
-        except ValueError:
+        found = _tick(raw, warnings)
+        if found is None:
             out.bad_lines += 1
             continue
-        if not isinstance(tick, dict):
-            out.bad_lines += 1
-            continue
-        t = parse_time(str(tick.get("t", "")))
-        if t is None:
-            out.bad_lines += 1
-            continue
+        tick, t = found
         out.ticks += 1
         out.last = tick
-        if _get(tick, "litestream", "alive") is False:
+        if tick.litestream is not None and tick.litestream.alive is False:
             out.dead_ticks += 1
-        for event in tick.get("faults") or []:
-            if isinstance(event, dict) and len(out.faults) < 1000:
-                out.faults.append(event)
+        out.faults += (tick.faults or [])[: max(0, 1000 - len(out.faults))]
         if (out.ticks - 1) % stride:
             continue
         out.t.append(t)
-        for name, keys in _FIELDS.items():
-            value = _get(tick, *keys)
-            out.series.setdefault(name, []).append(float(value) if isinstance(value, int | float) else None)
-        levels = _get(tick, "s3", "levels") or {}
-        for level in set(out.level_objects) | set(levels if isinstance(levels, dict) else {}):
-            value = _get(levels, level, "objects")
+        for name, value in _figures(tick).items():
+            out.series.setdefault(name, []).append(value)
+        levels = (tick.s3.levels if tick.s3 else None) or {}
+        for level in set(out.level_objects) | set(levels):
+            objects = levels[level].objects if level in levels else None
             column = out.level_objects.setdefault(level, [None] * (len(out.t) - 1))
-            column.append(float(value) if isinstance(value, int | float) else None)
+            column.append(None if objects is None else float(objects))
         if len(out.t) >= MAX_POINTS:
             stride *= 2
             out.t = out.t[::2]
             out.series = {k: v[::2] for k, v in out.series.items()}
             out.level_objects = {k: v[::2] for k, v in out.level_objects.items()}
+    out.warnings = summarize(warnings)
+    if out.bad_lines:
+        out.warnings.append(
+            f"{LAYOUT.metrics.as_posix()}: {out.bad_lines} line(s) are not a metrics object with a valid t "
+            "(a torn last line, or hand-edited); skipped"
+        )
     return out
 
 
 @dataclass
 class RunInputs:
-    """What the run directory holds, read; ``missing`` names the absent inputs."""
+    """What the run directory holds, read; ``missing`` names the absent inputs (as docs/rundir.md names them)."""
 
-    run_dir: Path
-    run: dict[str, Any] | None
-    result: dict[str, Any] | None
+    dirs: RunDir
+    run: RunJson | None
+    result: ResultJson | None
     metrics: Metrics | None
-    logs: dict[str, Path]
+    logs: dict[str, Path]  # by file name: litestream.log, load.log, ...
     missing: list[str]
-    dbs: dict[str, Path]
+    dbs: dict[str, Path]  # by role: source (test.db), restored (restored.db); only those that exist
     config: dict[str, Any] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)
+
+    @property
+    def run_dir(self) -> Path:
+        return self.dirs.root
+
+    def log(self, name: str) -> Path | None:
+        """``logs/<name>.log`` when the run has it."""
+        return self.logs.get(self.dirs.log(name).name)
 
 
 def config_from_yaml(path: Path) -> dict[str, Any]:
@@ -302,29 +253,38 @@ def _check_readable(path: Path) -> None:
         raise UserError(f"cannot read {path}: {exc.strerror}; check that it is a readable file", code=2) from None
 
 
+def _read_model(path: Path, model: type[_M], warnings: list[str]) -> _M | None:
+    """run.json or result.json, its wrong-typed values dropped (each a warning); None when absent."""
+    data = read_json(path)
+    if data is None:
+        return None
+    parsed, problems = read_tolerant(model, data, path.name)
+    warnings += problems
+    return parsed
+
+
 def load_inputs(run_dir: Path) -> RunInputs:
-    logs = {p.name: p for p in sorted((run_dir / "logs").glob("*.log"))}
-    for path in [*logs.values(), run_dir / "metrics.jsonl"]:
+    dirs = RunDir(run_dir)
+    logs = {p.name: p for p in sorted(dirs.logs.glob("*.log"))}
+    for path in [*logs.values(), dirs.metrics]:
         if path.exists() or path.is_symlink():
             _check_readable(path)
-    missing = [name for name in ("run.json", "metrics.jsonl", "result.json") if not (run_dir / name).exists()]
-    missing += [f"logs/{name}" for name in ("litestream.log", "load.log") if name not in logs]
-    metrics_path = run_dir / "metrics.jsonl"
-    dbs = {name: run_dir / name for name in ("test.db", "restored.db") if (run_dir / name).is_file()}
+    required = (dirs.run_json, dirs.metrics, dirs.result_json, dirs.log("litestream"), dirs.log("load"))
+    missing = [path.relative_to(run_dir).as_posix() for path in required if not path.exists()]
+    dbs = {role: path for role, path in (("source", dirs.db), ("restored", dirs.restored)) if path.is_file()}
     warnings: list[str] = []
-    run = read_json(run_dir / "run.json")
-    result = read_json(run_dir / "result.json")
-    if run is not None:
-        run = conform(run, SHAPES["run.json"], "run.json", warnings)
-    if result is not None:
-        result = conform(result, SHAPES["result.json"], "result.json", warnings)
-    config = config_from_yaml(run_dir / "litestream.yml") if (run_dir / "litestream.yml").is_file() else {}
-    config.update({k: v for k, v in ((run or {}).get("config") or {}).items() if v is not None})
+    run = _read_model(dirs.run_json, RunJson, warnings)
+    result = _read_model(dirs.result_json, ResultJson, warnings)
+    metrics = read_metrics(dirs.metrics) if dirs.metrics.exists() else None
+    warnings += metrics.warnings if metrics else []
+    config = config_from_yaml(dirs.config) if dirs.config.is_file() else {}
+    if run is not None and run.config is not None:
+        config.update(run.config.model_dump(exclude_none=True))
     return RunInputs(
-        run_dir=run_dir,
+        dirs=dirs,
         run=run,
         result=result,
-        metrics=read_metrics(metrics_path) if metrics_path.exists() else None,
+        metrics=metrics,
         logs=logs,
         missing=missing,
         dbs=dbs,

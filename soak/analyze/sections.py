@@ -10,19 +10,32 @@ import itertools
 import statistics
 from typing import Any
 
+from pydantic import BaseModel
+
+from common.timestamps import iso_utc, parse_utc
 from soak.analyze import criteria as crit
 from soak.analyze import fault_windows as faultmod
 from soak.analyze.inputs import Metrics, RunInputs
 from soak.analyze.litestream_log import LogStats
 from soak.analyze.side_logs import LoadStats, MessageLog
-from soak.logs.line import iso, parse_time
+from soak.rundir_schema import Check, ResultJson
+
+
+def _dump(model: BaseModel | None) -> dict[str, Any] | None:
+    """A part of run.json/result.json as it was written (less the values dropped as wrong-typed)."""
+    return None if model is None else model.model_dump(exclude_unset=True)
+
+
+def _time(*texts: str | None) -> float | None:
+    """The first of ``texts`` that is given, as epoch seconds."""
+    given = next((text for text in texts if text), None)
+    return None if given is None else parse_utc(given)
 
 
 def run_bounds(inputs: RunInputs) -> tuple[float | None, float | None]:
-    run = inputs.run or {}
-    result = inputs.result or {}
-    start = parse_time(str(run.get("started_at") or result.get("started_at") or ""))
-    end = parse_time(str(run.get("ended_at") or result.get("ended_at") or ""))
+    run, result = inputs.run, inputs.result
+    start = _time(run.started_at if run else None, result.started_at if result else None)
+    end = _time(run.ended_at if run else None, result.ended_at if result else None)
     if inputs.metrics and inputs.metrics.t:
         start = start if start is not None else inputs.metrics.t[0]
         end = end if end is not None else inputs.metrics.t[-1]
@@ -45,23 +58,23 @@ def timeline(
         end = end if end is not None else log.last_t
     if start is None or end is None:
         return _no_data("no run.json, metrics.jsonl or timed log line", duration_s=None)
-    result = inputs.result or {}
+    result = inputs.result or ResultJson()
     return {
-        "started_at": iso(start),
-        "ended_at": iso(end),
+        "started_at": iso_utc(start),
+        "ended_at": iso_utc(end),
         "duration_s": round(end - start, 3),
-        "status": result.get("status"),
-        "phase": result.get("phase"),
-        "reason": result.get("reason"),
-        "litestream_first_log": iso(log.first_t) if log else None,
-        "litestream_last_log": iso(log.last_t) if log else None,
+        "status": result.status,
+        "phase": result.phase,
+        "reason": result.reason,
+        "litestream_first_log": iso_utc(log.first_t) if log else None,
+        "litestream_last_log": iso_utc(log.last_t) if log else None,
         "litestream_span_s": None if span is None else round(span, 3),
         "litestream_version": log.version if log else None,
         "litestream_startups": log.startups if log else None,
-        "shutdown_signal_at": iso(log.shutdown_signal_t) if log else None,
+        "shutdown_signal_at": iso_utc(log.shutdown_signal_t) if log else None,
         "clean_shutdown": bool(log and log.shutdown_done_t is not None),
-        "load_started_at": iso(load.started_t) if load else None,
-        "load_ended_at": iso(load.ended_t) if load else None,
+        "load_started_at": iso_utc(load.started_t) if load else None,
+        "load_ended_at": iso_utc(load.ended_t) if load else None,
         "metrics_ticks": inputs.metrics.ticks if inputs.metrics else None,
         "faults": len(faults),
     }
@@ -71,8 +84,8 @@ def timeline(
 def database(inputs: RunInputs, dbs: dict[str, dict[str, Any]], load: LoadStats | None) -> dict[str, Any]:
     m = inputs.metrics
     out: dict[str, Any] = {}
-    if "test.db" in dbs:
-        out["source"] = dbs["test.db"]
+    if "source" in dbs:
+        out["source"] = dbs["source"]
     if m and m.ticks:
         out["db_bytes_first"] = _first(m.values("db_bytes"))
         out["db_bytes_last"] = _last(m.values("db_bytes"))
@@ -80,11 +93,10 @@ def database(inputs: RunInputs, dbs: dict[str, dict[str, Any]], load: LoadStats 
         out["wal_bytes_peak"] = m.peak("wal_bytes")
         out["rows_first"] = _first(m.values("rows_total"))
         out["rows_last"] = _last(m.values("rows_total"))
-        rows = m.last.get("rows")
-        if isinstance(rows, dict):
-            out["rows_per_table"] = rows
-    if inputs.result and inputs.result.get("tables"):
-        out["tables"] = {k: v.get("source_rows") for k, v in inputs.result["tables"].items() if isinstance(v, dict)}
+        if m.last is not None and m.last.rows is not None:
+            out["rows_per_table"] = m.last.rows
+    if inputs.result and inputs.result.tables:
+        out["tables"] = {k: v.source_rows for k, v in inputs.result.tables.items()}
     out["growth"] = _growth(inputs, load)
     if not out.get("source") and not (m and m.ticks):
         out.update(_no_data("no metrics.jsonl and no test.db"))
@@ -138,7 +150,7 @@ def replication(inputs: RunInputs, log: LogStats | None) -> dict[str, Any]:
                 "l0_max_txid": log.uploads.max_txid,
                 "snapshots": log.snapshots.count,
                 "snapshot_bytes": log.snapshots.bytes,
-                "last_snapshot_at": iso(log.snapshots.times[-1]) if log.snapshots.times else None,
+                "last_snapshot_at": iso_utc(log.snapshots.times[-1]) if log.snapshots.times else None,
                 "replica_sync_lines": log.replica_syncs,
                 "max_lag_txids_log": log.max_lag,
                 "replica": log.replica,
@@ -146,10 +158,10 @@ def replication(inputs: RunInputs, log: LogStats | None) -> dict[str, Any]:
         )
     m = inputs.metrics
     if m and m.ticks:
-        s3 = m.last.get("s3") or {}
-        out["s3_objects"] = s3.get("objects")
-        out["s3_bytes"] = s3.get("bytes")
-        out["s3_levels"] = s3.get("levels")
+        s3 = m.last.s3 if m.last else None
+        out["s3_objects"] = s3.objects if s3 else None
+        out["s3_bytes"] = s3.bytes if s3 else None
+        out["s3_levels"] = None if s3 is None or s3.levels is None else {k: _dump(v) for k, v in s3.levels.items()}
         out["max_lag_txids_metrics"] = m.peak("lag")
         out["final_lag_txids"] = _last(m.values("lag"))
     if not log and not (m and m.ticks):
@@ -212,13 +224,14 @@ def _gap_summary(gaps: list[float]) -> dict[str, float] | None:
 def load_section(
     inputs: RunInputs, load: LoadStats | None, dbs: dict[str, dict[str, Any]], timeline: dict[str, Any]
 ) -> dict[str, Any]:
-    params = (inputs.run or {}).get("params") or {}
+    params = (_dump(inputs.run.params) if inputs.run else None) or {}
     out: dict[str, Any] = {"params": params}
-    rows, rows_source = None, None
-    if inputs.result and isinstance(inputs.result.get("rows_written"), int):
-        rows, rows_source = inputs.result["rows_written"], "result.json rows_written"
-    elif "test.db" in dbs and "load_test" in (dbs["test.db"].get("tables") or {}):
-        rows, rows_source = dbs["test.db"]["tables"]["load_test"], "test.db load_test"
+    rows: float | None = None
+    rows_source: str | None = None
+    if inputs.result and inputs.result.rows_written is not None:
+        rows, rows_source = inputs.result.rows_written, "result.json rows_written"
+    elif "source" in dbs and "load_test" in (dbs["source"].get("tables") or {}):
+        rows, rows_source = dbs["source"]["tables"]["load_test"], "test.db load_test"
     elif inputs.metrics and inputs.metrics.ticks:
         rows, rows_source = _last(inputs.metrics.values("rows_total")), "metrics rows_total"
     duration = None
@@ -250,16 +263,15 @@ def load_section(
 
 # -- 6 errors --------------------------------------------------------------------------------------
 def errors(inputs: RunInputs, log: LogStats | None, load: LoadStats | None) -> dict[str, Any]:
-    result = inputs.result or {}
     crash_indicators = 0
     details = []
     if log and log.crash_lines:
         crash_indicators += len(log.crash_lines)
         details.append(f"{len(log.crash_lines)} Go runtime panic/fatal line(s) in litestream.log")
-    if result.get("crash"):
+    c = inputs.result.crash if inputs.result else None
+    if c is not None:
         crash_indicators += 1
-        c = result["crash"]
-        details.append(f"result.json crash: {c.get('process')} exit {c.get('exit_code')}")
+        details.append(f"result.json crash: {c.process} exit {c.exit_code}")
     judged_crash = inputs.result is not None or bool(log and (log.events or log.startups or log.crash_lines))
     crash = {
         "judged": judged_crash,
@@ -302,8 +314,8 @@ def _class_row(c: Any) -> dict[str, Any]:
         "expected": c.expected,
         "persistent": c.persistent,
         "operations": dict(c.ops),
-        "first_at": iso(c.first_t),
-        "last_at": iso(c.last_t),
+        "first_at": iso_utc(c.first_t),
+        "last_at": iso_utc(c.last_t),
         "examples": c.examples,
     }
 
@@ -331,24 +343,20 @@ def validation(inputs: RunInputs, side: dict[str, MessageLog], dbs: dict[str, di
     result = inputs.result
     out: dict[str, Any] = {}
     if result is not None:
-        checks = {c.get("name"): c for c in result.get("checks") or [] if isinstance(c, dict)}
-        out["status"] = result.get("status")
-        out["checks"] = list(checks.values())
-        out["tables"] = result.get("tables")
-        out["catch_up"] = result.get("catch_up")
+        checks: dict[str | None, Check] = {c.name: c for c in result.checks or []}
+        out["status"] = result.status
+        out["checks"] = [_dump(c) for c in checks.values()]
+        out["tables"] = None if result.tables is None else {k: _dump(v) for k, v in result.tables.items()}
+        out["catch_up"] = _dump(result.catch_up)
         if "restore" in checks:
-            out["restore_ok"] = bool(checks["restore"].get("passed"))
-            out["restore_detail"] = str(checks["restore"].get("detail") or "")
-        tables = result.get("tables") or {}
+            out["restore_ok"] = bool(checks["restore"].passed)
+            out["restore_detail"] = str(checks["restore"].detail or "")
+        tables = result.tables or {}
         if tables:
             bad = [
                 name
                 for name, t in tables.items()
-                if isinstance(t, dict)
-                and (
-                    t.get("source_rows") != t.get("restored_rows")
-                    or (t.get("source_sha256") and t.get("source_sha256") != t.get("restored_sha256"))
-                )
+                if t.source_rows != t.restored_rows or (t.source_sha256 and t.source_sha256 != t.restored_sha256)
             ]
             out["rows_ok"] = not bad
             out["rows_detail"] = f"{len(tables) - len(bad)}/{len(tables)} tables match in rows and sha256" + (
@@ -357,7 +365,7 @@ def validation(inputs: RunInputs, side: dict[str, MessageLog], dbs: dict[str, di
         else:
             for name in ("row_counts", "digests"):
                 if name in checks:
-                    out["rows_ok"] = out.get("rows_ok", True) and bool(checks[name].get("passed"))
+                    out["rows_ok"] = out.get("rows_ok", True) and bool(checks[name].passed)
             if "rows_ok" in out:
                 out["rows_detail"] = "from result.json checks row_counts/digests"
     if "restore_ok" not in out:
@@ -376,12 +384,12 @@ def _validation_from_files(out: dict[str, Any], side: dict[str, MessageLog], dbs
             out["restore_ok"], out["restore_detail"] = True, "validate.log: All validation checks passed"
         elif validate.messages.get("Validation failed") or validate.errors:
             out["restore_ok"], out["restore_detail"] = False, "validate.log: " + "; ".join(validate.errors[:2])
-    restored = dbs.get("restored.db")
+    restored = dbs.get("restored")
     if restored is not None and "restore_ok" not in out:
         ok = "error" not in restored
         out["restore_ok"] = ok
         out["restore_detail"] = "restored.db opens" if ok else f"restored.db: {restored['error']}"
-    source = dbs.get("test.db")
+    source = dbs.get("source")
     if restored and source and "tables" in restored and "tables" in source:
         src, dst = source["tables"], restored["tables"]
         bad = sorted(name for name in set(src) | set(dst) if src.get(name) != dst.get(name))
@@ -397,9 +405,9 @@ def resources(inputs: RunInputs, dbs: dict[str, dict[str, Any]], th: crit.Thresh
     m = inputs.metrics
     if not m or not m.ticks:
         out = _no_data("no metrics.jsonl: no RSS/CPU samples")
-        if "test.db" in dbs:
-            out["db_bytes_final"] = dbs["test.db"]["size_bytes"]
-            out["wal_bytes_final"] = dbs["test.db"]["wal_bytes"]
+        if "source" in dbs:
+            out["db_bytes_final"] = dbs["source"]["size_bytes"]
+            out["wal_bytes_final"] = dbs["source"]["wal_bytes"]
         return out
     return _resources_from_metrics(m)
 

@@ -8,16 +8,19 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 
 from common.errors import UserError, fail_cleanly
+from common.invoke_tasks import Task
 from common.units import parse_duration
 from soak.analyze import compare as comparemod
 from soak.analyze.analysis import Analysis, analyze_run
 from soak.analyze.criteria import Thresholds
 from soak.analyze.inputs import resolve_run_dir
 from soak.analyze.render.text import render_json, render_markdown, render_text
+from soak.rundir import RunDir
 
 FORMATS = ("text", "json", "markdown", "html")
 
@@ -71,88 +74,107 @@ def run_analysis(run_dir: str, thresholds: Thresholds, fault_grace: str) -> tupl
         raise UserError(f"cannot analyze {path}: {type(exc).__name__}: {exc}", code=2) from None
 
 
-def write_reports(path: Path, analysis: Analysis, with_html: bool) -> dict[str, str]:
-    """analysis-report.txt + analysis.json always, analysis.html on request; returns the texts."""
+def write_reports(path: Path, analysis: Analysis, html_to: Path | None = None) -> dict[str, str]:
+    """analysis-report.txt and analysis.json always, the HTML report when ``html_to`` is given; returns the texts."""
+    dirs = RunDir(path)
     texts = {"text": render_text(analysis.data), "json": render_json(analysis.data)}
-    files = {"analysis-report.txt": texts["text"], "analysis.json": texts["json"]}
-    if with_html:
+    files = {dirs.analysis_report: texts["text"], dirs.analysis_json: texts["json"]}
+    if html_to is not None:
         from soak.analyze.render.html import render_html  # matplotlib is slow to import: only when asked
 
         texts["html"] = render_html(analysis.data, analysis.charts)
-        files["analysis.html"] = texts["html"]
-    for name, text in files.items():
+        files[html_to] = texts["html"]
+    for target, text in files.items():
         try:
-            (path / name).write_text(text, encoding="utf-8")
+            target.write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise UserError(f"cannot write {path / name}: {exc.strerror}; make the run directory writable") from None
+            flag = "--output " if target == html_to and target.parent != path else ""
+            raise UserError(f"cannot write {flag}{target}: {exc.strerror}; make it writable") from None
     return texts
 
 
 @task(
-    auto_shortflags=False,
+    klass=Task,
+    optional_positional="run_dir",
+    short_flags={"run_dir": "r", "format": "f", "output": "o"},
     help={
-        "run_dir": "soak run directory; 'latest' (default) = newest litestream-overnight-* in the system temp dir",
-        "format": "what goes to stdout: text (default), json, markdown or html (html also writes analysis.html)",
-        "output": "write the --format report to this file instead of stdout",
-        "max_critical": "critical errors must stay below this (default: 10 for 8 h, scaled by duration, at least 1)",
-        "min_snapshots": "snapshots required (default: --snapshot-ratio x duration / snapshot interval)",
-        "snapshot_ratio": "fraction of duration/snapshot-interval snapshots required (default 0.8)",
-        "growth_ratio": "fraction of the ten growth windows in which rows must grow (default 0.8)",
-        "rss_slope": "max litestream RSS slope over the second half, % of its median per hour (default 5)",
-        "memory_window": "second half shorter than this: memory_stable is not judged (default 10m)",
-        "fault_grace": "errors up to this long after a fault window still count as expected (default 30s)",
+        "run_dir": "the soak run directory, also as the first argument (invoke soak.analyze DIR); "
+        "default latest: the newest litestream-overnight-* in the system temp dir",
+        "format": "text (default), json or markdown to stdout; html writes analysis.html (or --output) and prints "
+        "its path",
+        "output": "write the --format report to this file instead of stdout; stdout gets the one-line verdict",
+        "max_critical": "a whole number: critical errors must stay below it (default: 10 for 8 h, scaled by "
+        "duration, at least 1)",
+        "min_snapshots": "a whole number of snapshots required (default: --snapshot-ratio x duration / snapshot "
+        "interval)",
+        "snapshot_ratio": "a fraction: of duration/snapshot-interval snapshots required (default 0.8)",
+        "growth_ratio": "a fraction: of the ten growth windows in which rows must grow (default 0.8)",
+        "rss_slope": "a number: max litestream RSS slope over the second half, % of its median per hour (default 5)",
+        "memory_window": "a duration: second half shorter than this, memory_stable is not judged (default 10m)",
+        "fault_grace": "a duration: errors up to this long after a fault window still count as expected (default 30s)",
     },
 )
 @fail_cleanly
-def analyze(  # type: ignore[no-untyped-def]
-    c,
-    run_dir="latest",
-    format="text",
-    output=None,
-    max_critical=None,
-    min_snapshots=None,
-    snapshot_ratio="0.8",
-    growth_ratio="0.8",
-    rss_slope="5",
-    memory_window="10m",
-    fault_grace="30s",
-):
-    """Analyze a soak run directory: report, pass criteria, charts; exit 0 pass, 1 fail, 2 bad input."""
+def analyze(
+    c: Context,
+    run_dir: str = "latest",
+    format: str = "text",
+    output: str | None = None,
+    max_critical: str | None = None,
+    min_snapshots: str | None = None,
+    snapshot_ratio: str = "0.8",
+    growth_ratio: str = "0.8",
+    rss_slope: str = "5",
+    memory_window: str = "10m",
+    fault_grace: str = "30s",
+) -> None:
+    """Analyze a soak run directory: report, pass criteria, charts; exit 0 pass, 1 fail, 2 bad input.
+
+    invoke soak.analyze [DIR]: DIR as the first argument or as --run-dir; without it, the newest run.
+    """
     if format not in FORMATS:
         raise UserError(f"--format {format!r} is not one of {', '.join(FORMATS)}", code=2)
     thresholds = thresholds_from_flags(
         max_critical, min_snapshots, snapshot_ratio, growth_ratio, rss_slope, memory_window
     )
     path, analysis = run_analysis(run_dir, thresholds, fault_grace)
-    texts = write_reports(path, analysis, with_html=format == "html")
-    chosen = texts.get(format) or render_markdown(analysis.data)
-    if output:
-        try:
-            Path(output).write_text(chosen, encoding="utf-8")
-        except OSError as exc:
-            raise UserError(f"cannot write --output {output}: {exc.strerror}", where=str(path)) from None
-        print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {output})")
-    else:
-        sys.stdout.write(chosen)
+    target = Path(output) if output else None
     if format == "html":
-        print(f"wrote {path / 'analysis.html'}", file=sys.stderr)
+        html = target or RunDir(path).analysis_html
+        write_reports(path, analysis, html_to=html)
+        print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {html})")
+    else:
+        texts = write_reports(path, analysis)
+        chosen = texts.get(format) or render_markdown(analysis.data)
+        if target is not None:
+            try:
+                target.write_text(chosen, encoding="utf-8")
+            except OSError as exc:
+                raise UserError(f"cannot write --output {output}: {exc.strerror}", where=str(path)) from None
+            print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {output})")
+        else:
+            sys.stdout.write(chosen)
     if analysis.verdict != "pass":
         raise Exit(code=1)
 
 
 @task(
+    klass=Task,
     positional=["run_a", "run_b"],
-    auto_shortflags=False,
+    short_flags={"format": "f"},
     help={
-        "run_a": "first (baseline) soak run directory",
+        "run_a": "first (baseline) soak run directory: invoke soak.compare A B",
         "run_b": "second soak run directory; deltas are B - A",
         "format": "text (default), markdown or json",
-        "fault_grace": "as for soak.analyze (default 30s)",
+        "fault_grace": "a duration, as for soak.analyze (default 30s)",
     },
 )
 @fail_cleanly
-def compare(c, run_a, run_b, format="text", fault_grace="30s"):  # type: ignore[no-untyped-def]
-    """Compare two soak runs side by side: key figures and their deltas (nothing is written)."""
+def compare(c: Context, run_a: str, run_b: str, format: str = "text", fault_grace: str = "30s") -> None:
+    """Compare two soak runs side by side: key figures and their deltas (nothing is written).
+
+    invoke soak.compare A B: the baseline run directory A, then B; deltas are B - A.
+    """
     if format not in ("text", "markdown", "json"):
         raise UserError(f"--format {format!r} is not one of text, markdown, json", code=2)
     thresholds = Thresholds()

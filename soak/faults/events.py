@@ -1,7 +1,8 @@
-"""Fault events: written once to logs/faults.log, handed to the monitor for metrics.jsonl, read by the analyzer.
+"""Fault events: written once to logs/faults.log, handed to the monitor for metrics.jsonl, read back by one reader.
 
-One JSON object per line, as docs/rundir.md defines: ``{t, elapsed_s, kind, event, detail}``; ``elapsed_s``
-counts from the run's start, like metrics.jsonl.
+One JSON object per line, ``soak.rundir_schema.FaultEvent``: ``{t, elapsed_s, kind, event, detail}``;
+``elapsed_s`` counts from the load's start, like metrics.jsonl. ``read_fault_events`` is the only reader of the
+file: the fault tests and the analyzer both use it.
 """
 
 from __future__ import annotations
@@ -10,48 +11,15 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
-Kind = Literal["kill", "restart", "outage", "latency", "reset", "http_error"]
-Event = Literal["start", "end", "inject"]
+from common.timestamps import iso_utc
+from soak.logs.blocks import BlockReader
+from soak.rundir_schema import Event, FaultEvent, Kind, read_tolerant
 
-
-def iso_utc(epoch: float) -> str:
-    """``2026-12-01T07:00:00.123Z``: the run directory's time format."""
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-def parse_iso_utc(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-@dataclass(frozen=True)
-class FaultEvent:
-    t: str
-    elapsed_s: float
-    kind: Kind
-    event: Event
-    detail: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def time(self) -> datetime:
-        return parse_iso_utc(self.t)
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_json(cls, data: dict[str, Any]) -> FaultEvent:
-        return cls(
-            t=str(data["t"]),
-            elapsed_s=float(data["elapsed_s"]),
-            kind=data["kind"],
-            event=data["event"],
-            detail=dict(data.get("detail") or {}),
-        )
+__all__ = ["Event", "FaultEvent", "FaultEventLog", "FaultLog", "Kind", "read_fault_events"]
 
 
 class FaultEventLog:
@@ -73,7 +41,9 @@ class FaultEventLog:
     def record(self, kind: Kind, event: Event, *, at: float | None = None, **detail: Any) -> FaultEvent:
         """Append one event; ``at`` (epoch) when it happened earlier than now (e.g. an error mitmdump injected)."""
         now = self._clock() if at is None else at
-        item = FaultEvent(iso_utc(now), round(now - self.run_started, 3), kind, event, detail)
+        item = FaultEvent(
+            t=iso_utc(now), elapsed_s=round(now - self.run_started, 3), kind=kind, event=event, detail=detail
+        )
         line = json.dumps(item.to_json(), sort_keys=True)
         with self._lock, self.path.open("a") as fh:
             fh.write(line + "\n")
@@ -86,14 +56,42 @@ class FaultEventLog:
         return pending
 
 
-def read_fault_events(path: Path) -> list[FaultEvent]:
-    """All events of a faults.log; a torn last line (interrupted run) is skipped."""
-    events: list[FaultEvent] = []
+@dataclass
+class FaultLog:
+    """What faults.log holds: its events in file order, and the lines that were none."""
+
+    events: list[FaultEvent] = field(default_factory=list)
+    bad_lines: int = 0  # not JSON, not an object, or without a valid t/kind/event (a torn last line is one)
+    torn_last_line: bool = False  # the run was killed while writing it
+    warnings: list[str] = field(default_factory=list)
+
+
+def read_fault_events(path: Path) -> FaultLog:
+    """Every event of a faults.log; bad lines are skipped and counted, never fatal. No file: no events."""
+    out = FaultLog()
     if not path.is_file():
-        return events
-    for line in path.read_text().splitlines():
-        try:
-            events.append(FaultEvent.from_json(json.loads(line)))
-        except (ValueError, KeyError, TypeError):
-            continue
-    return events
+        return out
+    name = f"{path.parent.name}/{path.name}"
+    reader = BlockReader(path, count_lines=False)
+    last_bad = False
+    for block in reader.blocks():
+        for raw in block.splitlines():
+            if not raw.strip():
+                continue
+            event, warnings = _event(raw, name)
+            last_bad = event is None
+            if event is None:
+                out.bad_lines += 1
+            else:
+                out.events.append(event)
+                out.warnings += warnings
+    out.torn_last_line = reader.truncated_last_line and last_bad
+    return out
+
+
+def _event(raw: bytes, name: str) -> tuple[FaultEvent | None, list[str]]:
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None, []
+    return read_tolerant(FaultEvent, data, name)

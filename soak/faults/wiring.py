@@ -24,6 +24,7 @@ from soak.faults.http_errors import ensure_mitmdump
 from soak.faults.layer import FaultDriver, FaultLayer, KillScheduler
 from soak.faults.plan import FaultPlan
 from soak.faults.toxiproxy import ensure_toxiproxy
+from soak.rundir import RunDir
 
 
 def _rate(p: float) -> str:
@@ -91,12 +92,12 @@ class SoakFaults:
             done.append(f"mitmdump {ensure_mitmdump(self.cache)}")
         return done
 
-    def start_proxies(self, run_dir: Path, endpoint: str | None) -> str | None:
+    def start_proxies(self, dirs: RunDir, endpoint: str | None) -> str | None:
         """Open faults.log and start the proxies in front of ``endpoint``; the endpoint litestream must use."""
-        self.events = FaultEventLog(run_dir / "logs" / "faults.log", run_started=time.time())
+        self.events = FaultEventLog(dirs.faults_log, run_started=time.time())
         if endpoint is None:  # file replica: kills only
             return None
-        self.layer = FaultLayer(self.plan, self.events, run_dir / "faults", cache=self.cache)
+        self.layer = FaultLayer(self.plan, self.events, dirs.faults_dir, cache=self.cache)
         return self.layer.start(endpoint)
 
     def chain(self) -> dict[str, Any] | None:

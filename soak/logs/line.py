@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 _MINUTE_CACHE: dict[bytes, float] = {}
@@ -37,7 +37,10 @@ def line_time(line: bytes) -> float | None:
 
 
 def parse_time(raw: bytes | str) -> float | None:
-    """Epoch seconds of an RFC 3339 time (any fraction length, ``Z`` or offset); cached per minute."""
+    """Epoch seconds of an RFC 3339 time (any fraction length, ``Z`` or offset); cached per minute.
+
+    This is the fast reader of Litestream's own log times (slog prints local time with its offset); the run
+    directory's own times go through common.timestamps."""
     data = raw.encode() if isinstance(raw, str) else raw
     if len(data) < 19 or data[4:5] != b"-" or data[10:11] not in (b"T", b" "):
         return None
@@ -61,13 +64,6 @@ def parse_time(raw: bytes | str) -> float | None:
         return base + float(seconds)
     except ValueError:
         return None
-
-
-def iso(epoch: float | None) -> str | None:
-    """``2026-12-01T07:00:00.123Z`` for an epoch, the run directory's time format."""
-    if epoch is None:
-        return None
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def attr(line: bytes, name: bytes, *, after_msg: bool = False) -> bytes | None:

@@ -55,7 +55,8 @@ def _version_output(path: Path) -> str:
 
 
 def parse_test_version(text: str) -> tuple[str, str | None]:
-    """``litestream-test <version>`` then an optional ``commit: <sha>`` line (reference §1)."""
+    """``litestream-test <version>`` then a ``commit: <sha>`` line when a commit was injected
+    (cmd/litestream-test/main.go prints it only when ``main.Commit`` is set)."""
     version, commit = text, None
     for line in text.splitlines():
         if line.startswith("litestream-test "):

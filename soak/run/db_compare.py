@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-# Litestream's own bookkeeping tables and SQLite's internals are not user data (reference §8).
+# Not user data: SQLite's internals, and the _litestream_seq and _litestream_lock tables Litestream adds to the
+# database it replicates (db.go).
 _USER_TABLES = (
     "SELECT name, sql FROM sqlite_master WHERE type = 'table' "
     "AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND name NOT LIKE '\\_litestream\\_%' ESCAPE '\\' ORDER BY name"

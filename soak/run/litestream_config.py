@@ -1,7 +1,7 @@
 """``litestream.yml`` for v0.5: the seed's schedule written with current keys only.
 
 Litestream ignores unknown keys silently (yaml.v2, non-strict), so everything here is a key that
-exists at v0.5.16 (reference §3), and the test suite loads the rendered file with the real binary.
+exists at v0.5.16 (cmd/litestream/main.go's Config), and the test suite loads the rendered file with the real binary.
 """
 
 from __future__ import annotations

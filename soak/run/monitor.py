@@ -14,12 +14,13 @@ from typing import Any, Protocol
 import botocore.exceptions
 
 from common.processes import Child
+from common.timestamps import utc_now
 from common.units import format_duration
 from soak.logs.live_counts import LogCounts, LogTail
 from soak.run.db_compare import count_rows
 from soak.run.params import human_bytes
 from soak.run.s3 import Listing, local_txid
-from soak.rundir import RunDir, utc_now
+from soak.rundir import RunDir
 
 TickHook = Callable[[dict[str, Any]], list[dict[str, Any]] | None]
 
@@ -88,7 +89,7 @@ class Monitor:
             "t": utc_now(),
             "elapsed_s": round(elapsed_s, 3),
             "db_bytes": _size(self.dirs.db),
-            "wal_bytes": _size(self.dirs.db.with_name(self.dirs.db.name + "-wal")),
+            "wal_bytes": _size(self.dirs.wal),
             "s3": s3,
             "txid": {
                 "local": local,

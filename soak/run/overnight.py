@@ -1,8 +1,9 @@
 """The overnight soak as an ordered list of named steps, each with a one-line purpose.
 
-Read STEPS top to bottom for the story. The order matters (reference §8): the database is populated with
-litestream stopped, and the restore only starts once the replica holds the final TXID and litestream has
-exited after its shutdown sync.
+Read STEPS top to bottom for the story. The order matters: the database is populated with litestream stopped
+(populate deletes and recreates it, under a running litestream that breaks replication), and the restore only
+starts once the replica holds the final TXID and litestream has exited after its shutdown sync (a restore taken
+while litestream still writes misses the tail).
 
 Faults (``--kill-every``, ``--s3-*``, ``--chaos``; soak.faults.wiring): the tools are installed before anything
 starts, the proxies start before populate so litestream.yml points at them (``S3Target.litestream_endpoint``;
@@ -30,6 +31,7 @@ from rich.text import Text
 from common.errors import UserError
 from common.processes import Child, environ_without, free_port, run_to_log, tail_lines
 from common.steps import Skip, Step, run_steps
+from common.timestamps import utc_now
 from common.units import format_duration
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
@@ -47,9 +49,9 @@ from soak.run.s3 import (
     local_txid,
     preflight,
 )
-from soak.rundir import Result, RunDir, utc_now
+from soak.rundir import Result, RunDir
 
-# More than litestream's 30 s shutdown-sync-timeout, as its own tests wait 35 s (reference §2).
+# More than litestream's default 30 s shutdown-sync-timeout (the shutdown-sync-timeout config key).
 LITESTREAM_STOP_GRACE_S = 40.0
 CATCH_UP_TIMEOUT_S = 180.0
 CATCH_UP_SETTLE_S = 3.0
@@ -179,7 +181,7 @@ def step_run_dir(run: SoakRun) -> None:
     }
     if run.faults and (chain := run.faults.chain()):
         run.run_json["faults_chain"] = chain
-    run.dirs.write_json("run.json", run.run_json)
+    run.dirs.write_run(run.run_json)
 
 
 def step_fault_tools(run: SoakRun) -> None:
@@ -194,7 +196,7 @@ def step_fault_proxies(run: SoakRun) -> None:
         raise Skip("no fault options")
     run.dirs.create()
     upstream = run.target.endpoint if run.target else None
-    proxied = run.faults.start_proxies(run.dirs.root, upstream)
+    proxied = run.faults.start_proxies(run.dirs, upstream)
     if run.target is not None and proxied is not None and proxied != upstream:
         run.target.litestream_endpoint = proxied
         run.say(f"  litestream -> {proxied} -> {upstream}; the harness talks to {upstream} directly")
@@ -542,10 +544,10 @@ def finish(run: SoakRun) -> None:
     """result.json and the final run.json, whatever happened."""
     if not run.dirs.root.exists():
         return
-    run.dirs.write_json("result.json", run.result.to_json())
+    run.dirs.write_result(run.result.to_json())
     if run.run_json:
         run.run_json["ended_at"] = utc_now()
-        run.dirs.write_json("run.json", run.run_json)
+        run.dirs.write_run(run.run_json)
 
 
 def _exit_text(code: int | None) -> str:

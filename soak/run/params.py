@@ -6,17 +6,20 @@ import math
 import shutil
 import tempfile
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
 from common.settings import SETTINGS
-from common.units import parse_duration, parse_size
+from common.timestamps import run_stamp
+from common.units import format_bytes, parse_duration, parse_size
+from soak.rundir import RunDir
 
 PATTERNS = ("constant", "burst", "random", "wave")
 REPLICAS = ("s3", "file")
-# Share of load ticks that fire, per pattern (reference §1 calculateRate): burst is 3 s on / 7 s off.
+# Share of load ticks that fire, per pattern (calculateRate in Litestream's cmd/litestream-test/load.go):
+# burst is 3 s on / 7 s off, random fires ~75 %, wave 60-100 % (mean ~0.87); any other pattern runs as constant.
 _PATTERN_DUTY = {"constant": 1.0, "burst": 0.3, "random": 0.75, "wave": 0.87}
 _PAGE = 4096
 # A load_test row besides its payload: text_field "load_<unixnano>", two integers, record header, cell header.
@@ -57,11 +60,6 @@ class SoakParams:
         data = {k: v for k, v in asdict(self).items() if k in keys}
         data.update(read_ratio=self.read_ratio, interval_s=self.interval_s, replica=self.replica)
         return data
-
-
-def utc_stamp(now: datetime | None = None) -> str:
-    """``yyyymmdd-HHMMSS`` in UTC, the suffix of the default prefix and run directory."""
-    return (now or datetime.now(UTC)).strftime("%Y%m%d-%H%M%S")
 
 
 def _positive_int(text: object, flag: str) -> int:
@@ -127,7 +125,7 @@ def parse_params(
     now: datetime | None = None,
 ) -> SoakParams:
     """Check every flag; any bad one is a UserError naming the flag and the fix."""
-    stamp = utc_stamp(now)
+    stamp = run_stamp(now)
     size = parse_size(initial_size, name="initial-size")
     if size <= 0:
         raise UserError(f"--initial-size must be larger than zero (got {initial_size!r})")
@@ -153,7 +151,7 @@ def parse_params(
             "--endpoint needs a bucket there: pass --bucket or set S3_BUCKET (without both, the "
             "soak uses its embedded local S3)"
         )
-    default_dir = Path(tempfile.gettempdir()) / f"litestream-overnight-s3-{stamp}"
+    default_dir = Path(tempfile.gettempdir()) / RunDir.default_name(stamp)
     return SoakParams(
         duration_s=_positive_duration(duration, "duration"),
         initial_size_bytes=size,
@@ -176,7 +174,10 @@ def parse_params(
 
 
 def writes_per_second(p: SoakParams) -> float:
-    """Expected inserts/s: integer ticks per worker, minus reads, times the pattern's duty (reference §1)."""
+    """Expected inserts/s: integer ticks per worker, minus reads, times the pattern's duty.
+
+    litestream-test load gives each worker ``write_rate // workers`` ticks per second (integer division), and a tick
+    reads instead of writing with probability ``read_ratio`` (cmd/litestream-test/load.go)."""
     ticks = p.workers * (p.write_rate // p.workers)
     return ticks * (1.0 - p.read_ratio) * _PATTERN_DUTY[p.pattern]
 
@@ -229,10 +230,4 @@ def check_free_disk(p: SoakParams, estimate: DiskEstimate) -> int:
     return free
 
 
-def human_bytes(n: float) -> str:
-    """Bytes for people: 5.0 MiB."""
-    for unit in ("B", "KiB", "MiB", "GiB"):
-        if abs(n) < 1024:
-            return f"{n:.1f} {unit}" if unit != "B" else f"{int(n)} B"
-        n /= 1024
-    return f"{n:.1f} TiB"
+human_bytes = format_bytes  # the one formatter of sizes, in common.units

@@ -68,7 +68,8 @@ class S3Target:
         return f"s3://{self.bucket}/{self.prefix}"
 
     def restore_url(self) -> str:
-        """The URL ``litestream restore`` reads: a custom endpoint must travel in the query (reference §2)."""
+        """The URL ``litestream restore`` reads: a custom endpoint must travel in the query (``?endpoint=...``);
+        a restore from a URL takes its settings from the URL alone, not from LITESTREAM_S3_ENDPOINT."""
         query = {"region": self.region}
         if self.endpoint:
             query.update(endpoint=self.endpoint, forcePathStyle="true")

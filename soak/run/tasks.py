@@ -8,8 +8,8 @@ from invoke.tasks import task
 from rich.console import Console
 
 from common.errors import fail_cleanly
+from common.invoke_tasks import Task
 from common.settings import Settings
-from common.task_flags import FlagTask
 from soak.faults.plan import parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
 from soak.run.binaries import check_source
@@ -62,7 +62,7 @@ SHORT = {
 }
 
 
-@task(klass=FlagTask, short=SHORT, help=HELP, iterable=["s3_outage"])
+@task(klass=Task, short_flags=SHORT, help=HELP, iterable=["s3_outage"])
 @fail_cleanly
 def overnight(
     c: Context,

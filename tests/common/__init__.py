@@ -1,0 +1,1 @@
+"""Tests of common/: settings precedence, the step runner, units, versions, timestamps, processes."""

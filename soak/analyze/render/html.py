@@ -1,4 +1,4 @@
-"""analysis.html: ONE self-contained file - checklist on top, inline PNG charts, every section.
+"""analysis.html: ONE self-contained file - checklist on top, inline PNG charts, every section as tables.
 
 No external scripts, styles or images: the charts are base64 data URIs, the CSS is inline.
 """
@@ -10,16 +10,20 @@ from typing import Any
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from soak.analyze.render.charts import render_charts
-from soak.analyze.render.text import TITLES, flatten
+from soak.analyze.render.tables import TITLES, checklist, missing_lines, section_tables
 
 
 def render_html(data: dict[str, Any], charts: dict[str, Any]) -> str:
     env = Environment(
         loader=PackageLoader("soak.analyze.render", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
-    sections = [
-        (name, flatten({k: v for k, v in section.items() if k not in ("no_data", "why")}))
-        for name, section in data["sections"].items()
-    ]
+    sections = [(name, section_tables(section)) for name, section in data["sections"].items()]
     template = env.get_template("analysis.html.j2")
-    return template.render(data=data, charts=render_charts(charts), sections=sections, titles=TITLES)
+    return template.render(
+        data=data,
+        checklist=zip(data["criteria"], checklist(data).rows, strict=True),
+        missing=missing_lines(data),
+        charts=render_charts(charts),
+        sections=sections,
+        titles=TITLES,
+    )

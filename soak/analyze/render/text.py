@@ -1,101 +1,97 @@
-"""analysis.json rendered for people: plain text (analysis-report.txt), Markdown, JSON."""
+"""analysis.json rendered for people: plain text (analysis-report.txt, and stdout), Markdown, JSON.
+
+Both human forms show the checklist of criteria first, then each section as tables (soak.analyze.render.tables)
+with sizes, durations and rates in human units; analysis.json keeps the exact numbers.
+"""
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
-TITLES = {
-    "timeline": "1. Duration and timeline",
-    "database": "2. Database",
-    "replication": "3. Replication",
-    "compaction": "4. Compaction",
-    "load": "5. Load generator",
-    "errors": "6. Errors and warnings",
-    "checkpoints": "7. Checkpoints",
-    "validation": "8. Validation",
-    "resources": "9. Resources",
-    "summary": "10. Summary",
-    "faults": "11. Faults",
-}
-MARK = {"pass": "PASS", "fail": "FAIL", "na": "n/a "}
+from rich import box
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table as RichTable
+
+from soak.analyze.render.tables import TITLES, Table, checklist, missing_lines, section_tables
+
+WIDTH = 120
 
 
 def render_json(data: dict[str, Any]) -> str:
     return json.dumps(data, indent=2, sort_keys=False, default=str) + "\n"
 
 
-def flatten(value: Any, prefix: str = "") -> list[tuple[str, str]]:
-    """``a.b.c: value`` pairs of a nested section, lists of dicts numbered, long lists cut."""
-    rows: list[tuple[str, str]] = []
-    if isinstance(value, dict):
-        if not value and prefix:
-            rows.append((prefix, "-"))
-        for key, item in value.items():
-            rows.extend(flatten(item, f"{prefix}.{key}" if prefix else str(key)))
-    elif isinstance(value, list) and value and isinstance(value[0], dict):
-        for i, item in enumerate(value[:50]):
-            rows.extend(flatten(item, f"{prefix}[{i}]"))
-        if len(value) > 50:
-            rows.append((prefix, f"... {len(value) - 50} more"))
-    elif isinstance(value, list):
-        shown = ", ".join(str(v) for v in value[:20]) + (f", ... ({len(value)} in all)" if len(value) > 20 else "")
-        rows.append((prefix, shown or "-"))
-    else:
-        rows.append((prefix, _fmt(value)))
-    return rows
+def _rich(table: Table) -> Padding:
+    """A table without vertical rules; nested ones indented under their title. Nothing is cut: long cells fold."""
+    out = RichTable(
+        title=f"{table.title}:" if table.title else None,
+        title_justify="left",
+        box=box.SIMPLE_HEAD,
+        show_header=any(table.headers),
+        show_edge=False,
+        pad_edge=False,
+    )
+    for header in table.headers:
+        out.add_column(header, overflow="fold")
+    for row in table.rows:
+        out.add_row(*row)
+    return Padding(out, (0, 0, 0, 4 if table.title else 2))
 
 
-def _fmt(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.6g}"
-    return str(value)
-
-
-def render_text(data: dict[str, Any]) -> str:
-    out = [f"Soak analysis: {data['run_dir']}", f"VERDICT: {data['verdict'].upper()} - {data['headline']}", ""]
-    out.append("Pass criteria")
-    for c in data["criteria"]:
-        out.append(f"  [{MARK[c['status']]}] {c['name']:<18} value={_fmt(c['value'])} threshold={_fmt(c['threshold'])}")
-        out.append(f"         {c['detail']}")
+def render_text(data: dict[str, Any], width: int = WIDTH) -> str:
+    """The report as plain text (no colour codes), the same on a terminal and in analysis-report.txt."""
+    buffer = io.StringIO()
+    console = Console(file=buffer, width=width, color_system=None, force_terminal=False, highlight=False)
+    console.print(f"Soak analysis: {data['run_dir']}", soft_wrap=True)
+    console.print(f"VERDICT: {data['verdict'].upper()} - {data['headline']}", soft_wrap=True)
+    console.print()
+    console.print("Pass criteria")
+    console.print(_rich(checklist(data)))
     if data["missing"]:
-        out.append("")
-        out.append("Missing inputs")
-        for name in data["missing"]:
-            out.append(f"  {name} (less data for: {', '.join(data['missing_starves'].get(name, [])) or '-'})")
+        console.print()
+        console.print("Missing inputs")
+        for line in missing_lines(data):
+            console.print(f"  {line}", soft_wrap=True)
     for warning in data.get("input_warnings") or []:
-        out.append(f"  warning: {warning}")
+        console.print(f"  warning: {warning}", soft_wrap=True)
     for name, section in data["sections"].items():
-        out.append("")
-        out.append(TITLES.get(name, name))
+        console.print()
+        console.print(TITLES.get(name, name))
         if section.get("no_data"):
-            out.append(f"  NO DATA: {section.get('why')}")
-        for key, value in flatten({k: v for k, v in section.items() if k not in ("no_data", "why")}):
-            out.append(f"  {key}: {value}")
-    return "\n".join(out) + "\n"
+            console.print(f"  NO DATA: {section.get('why')}", soft_wrap=True)
+        for table in section_tables(section):
+            console.print(_rich(table))
+    return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _md_table(table: Table) -> list[str]:
+    out = [f"**{table.title}**", ""] if table.title else []
+    headers = [h or " " for h in table.headers]
+    out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in table.rows]
+    return [*out, ""]
 
 
 def render_markdown(data: dict[str, Any]) -> str:
     out = [f"# Soak analysis: `{data['run_dir']}`", "", f"**Verdict: {data['verdict'].upper()}** - {data['headline']}"]
     out += ["", "| | criterion | value | threshold | detail |", "|---|---|---|---|---|"]
-    for c in data["criteria"]:
-        icon = {"pass": "✔", "fail": "✘", "na": "–"}[c["status"]]
-        detail = str(c["detail"]).replace("|", "\\|")
-        out.append(f"| {icon} | `{c['name']}` | {_fmt(c['value'])} | {_fmt(c['threshold'])} | {detail} |")
+    icons = {"pass": "✔", "fail": "✘", "na": "–"}
+    for c, row in zip(data["criteria"], checklist(data).rows, strict=True):
+        out.append(f"| {icons[c['status']]} | `{c['name']}` | {_md(row[2])} | {_md(row[3])} | {_md(row[4])} |")
     if data["missing"]:
-        out += [
-            "",
-            "**Missing inputs:** "
-            + "; ".join(f"`{m}` ({', '.join(data['missing_starves'].get(m, []))})" for m in data["missing"]),
-        ]
+        out += ["", "**Missing inputs:** " + "; ".join(f"`{line}`" for line in missing_lines(data))]
     out += [f"- warning: {w}" for w in data.get("input_warnings") or []]
     for name, section in data["sections"].items():
-        out += ["", f"## {TITLES.get(name, name)}", ""]
+        out += ([] if out[-1] == "" else [""]) + [f"## {TITLES.get(name, name)}", ""]
         if section.get("no_data"):
-            out.append(f"_No data: {section.get('why')}_")
-            out.append("")
-        for key, value in flatten({k: v for k, v in section.items() if k not in ("no_data", "why")}):
-            out.append(f"- `{key}`: {value.replace('|', '/')}")
-    return "\n".join(out) + "\n"
+            out += [f"_No data: {section.get('why')}_", ""]
+        for table in section_tables(section):
+            out += _md_table(table)
+    return "\n".join(out).rstrip("\n") + "\n"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -157,3 +158,66 @@ def test_wrong_types_in_json_are_ignored_with_a_warning_not_a_traceback(tmp_path
     warnings = json.loads(proc.stdout)["input_warnings"]
     assert any("'tables'" in w for w in warnings) and any("run.json.config: 'levels_s'" in w for w in warnings)
     assert any("run.json.params: 'duration_s'" in w for w in warnings)
+
+
+def test_run_dir_is_taken_positionally_as_well(tmp_path: Path) -> None:
+    """invoke soak.analyze DIR (before or after the flags), and --run-dir DIR as before."""
+    run = copy_rundir(tmp_path)
+    for args in ([str(run), "--format", "json"], ["-f", "json", str(run)], ["--run-dir", str(run), "-f", "json"]):
+        proc = run_invoke("soak.analyze", *args)
+        assert proc.returncode == 0, (args, proc.stderr)
+        assert json.loads(proc.stdout)["run_dir"] == str(run), args
+    missing = run_invoke("soak.analyze", str(tmp_path / "nope"))
+    assert missing.returncode == 2 and "does not exist" in _one_error_line(missing)
+
+
+def test_help_shows_the_positional_forms() -> None:
+    analyze = run_invoke("--help", "soak.analyze")
+    assert analyze.returncode == 0 and "invoke soak.analyze [DIR]" in analyze.stdout
+    assert "-f STRING, --format=STRING" in analyze.stdout and "-o STRING, --output=STRING" in analyze.stdout
+    compare = run_invoke("--help", "soak.compare")
+    assert compare.returncode == 0 and "invoke soak.compare A B" in compare.stdout
+
+
+def test_html_writes_the_file_and_prints_its_path(tmp_path: Path) -> None:
+    run = copy_rundir(tmp_path)
+    proc = run_invoke("soak.analyze", str(run), "--format", "html")
+    assert proc.returncode == 0, proc.stderr
+    page = run / "analysis.html"
+    assert proc.stdout == f"PASS: 7/8 criteria passed; not judged: memory_stable (report in {page})\n"
+    assert "<html" not in proc.stdout + proc.stderr and "base64" not in proc.stdout + proc.stderr
+    assert page.read_text().startswith("<!DOCTYPE html>") and page.stat().st_size > 50_000
+    page.unlink()
+    elsewhere = tmp_path / "report.html"
+    proc = run_invoke("soak.analyze", str(run), "-f", "html", "-o", str(elsewhere))
+    assert proc.returncode == 0 and proc.stdout.strip().endswith(f"(report in {elsewhere})")
+    assert elsewhere.read_text().startswith("<!DOCTYPE html>") and not page.exists()
+
+
+def test_text_report_uses_human_units_and_tables_not_numbers_in_e_notation(tmp_path: Path) -> None:
+    run = copy_rundir(tmp_path)
+    proc = run_invoke("soak.analyze", str(run))
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout
+    assert (run / "analysis-report.txt").read_text() == text
+    assert not re.search(r"\d[eE][+-]?\d", text), "no scientific notation"
+    assert "{" not in text and "}" not in text, "no dict reprs"
+    assert text.index("Pass criteria") < text.index("1. Duration and timeline"), "the checklist first"
+    lines = text.splitlines()
+    row = {line.split("   ")[0].strip(): " ".join(line.split()) for line in lines if "   " in line}
+    assert row["db bytes last"] == "db bytes last 12.1 MiB"  # 12685312 bytes
+    assert row["duration"] == "duration 3m22s"  # 201.719 s
+    assert row["actual write rate"] == "actual write rate 39.6/s"
+    assert row["rss slope pct per h"] == "rss slope pct per h -1,265.46 %/h"
+    assert row["rows last"] == "rows last 7,128"
+    assert re.search(r"\n\s*1\s+10s\s+11\s+7\.1 MiB\s+median: 10s, min: 9\.7s, max: 1m40s", text), "levels table"
+    exact = json.loads((run / "analysis.json").read_text())["sections"]
+    assert exact["database"]["db_bytes_last"] == 12685312 and exact["timeline"]["duration_s"] == 201.719
+
+
+def test_markdown_report_uses_the_same_human_units(tmp_path: Path) -> None:
+    proc = run_invoke("soak.analyze", str(copy_rundir(tmp_path)), "--format", "markdown")
+    assert proc.returncode == 0, proc.stderr
+    assert "| db bytes last | 12.1 MiB |" in proc.stdout and "| duration | 3m22s |" in proc.stdout
+    assert "| ✔ | `restore` | yes | yes | restored in 0.8s |" in proc.stdout
+    assert not re.search(r"\d[eE][+-]?\d", proc.stdout) and "{'" not in proc.stdout

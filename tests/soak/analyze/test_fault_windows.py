@@ -7,10 +7,11 @@ import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from common.timestamps import iso_utc, parse_utc
 from soak.analyze.analysis import analyze_run
 from soak.analyze.criteria import Thresholds
-from soak.analyze.fault_windows import read_faults
-from soak.logs.line import parse_time
+from soak.analyze.fault_windows import Fault, pair_events
+from soak.faults.events import read_fault_events
 from tests.support.analyze import LOGS, RUNDIR, copy_rundir
 
 
@@ -24,7 +25,13 @@ def _first_upload_at_or_after(log: Path, t: float) -> float:
 
 
 def _iso(t: float) -> str:
-    return datetime.fromtimestamp(t, UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+    return iso_utc(t)
+
+
+def read_faults(path: Path, *, run_end: float) -> tuple[list[Fault], int]:
+    """faults.log through its one reader, paired into windows as the analyzer does."""
+    log = read_fault_events(path)
+    return pair_events(log.events, run_end=run_end), log.bad_lines
 
 
 def test_real_outage_window_and_recovery_time(tmp_path: Path) -> None:
@@ -32,7 +39,7 @@ def test_real_outage_window_and_recovery_time(tmp_path: Path) -> None:
     section = data["sections"]["faults"]
     assert section["count"] == 1 and section["unrecovered"] == 0
     fault = section["faults"][0]
-    end = parse_time(fault["end"])
+    end = parse_utc(fault["end"])
     assert end is not None
     expected = _first_upload_at_or_after(RUNDIR / "logs" / "litestream.log", end) - end
     assert abs(fault["recovery_s"] - expected) < 0.002
@@ -112,7 +119,7 @@ def test_faults_from_metrics_when_faults_log_is_absent(tmp_path: Path) -> None:
 def test_corruption_is_never_expected(tmp_path: Path) -> None:
     run = copy_rundir(tmp_path)
     start = json.loads((run / "logs" / "faults.log").read_text().splitlines()[0])["t"]
-    t = parse_time(start)
+    t = parse_utc(start)
     assert t is not None
     line = (
         f'time={_iso(t + 10)} level=ERROR msg="compaction failed" system=store db=test.db level=1 '
@@ -122,3 +129,16 @@ def test_corruption_is_never_expected(tmp_path: Path) -> None:
         out.write(line + "\n")
     errors = analyze_run(run, Thresholds()).data["sections"]["errors"]
     assert errors["errors_by_class"]["corruption"]["expected"] == 0
+
+
+def test_a_torn_faults_log_is_read_by_the_one_reader(tmp_path: Path) -> None:
+    """The analyzer reads faults.log through soak.faults.events: same events, same bad-line count."""
+    run = copy_rundir(tmp_path)
+    path = run / "logs" / "faults.log"
+    with path.open("a") as out:
+        out.write('garbage\n{"t": "2026-12-01T07:01:50.000Z", "kind": "kill", "ev')  # killed mid-line
+    log = read_fault_events(path)
+    assert log.bad_lines == 2 and log.torn_last_line and len(log.events) == 2
+    section = analyze_run(run, Thresholds()).data["sections"]["faults"]
+    assert section["bad_lines"] == log.bad_lines
+    assert [f["kind"] for f in section["faults"]] == ["outage"] and section["faults"][0]["closed"]

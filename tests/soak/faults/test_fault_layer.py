@@ -68,7 +68,7 @@ def test_the_chain_injects_the_plan_and_remove_all_restores_a_clean_path(
     finally:
         layer.stop()
     assert outcomes(make_s3(endpoint, timeout=1), 1) == ["connection"], "stop() took the proxies away"
-    logged = read_fault_events(tmp_path / "logs" / "faults.log")
+    logged = read_fault_events(tmp_path / "logs" / "faults.log").events
     assert [e.kind for e in logged if e.event == "start"] == ["latency", "http_error", "outage"]
     assert len(events.drain()) == len(logged)
 

@@ -30,13 +30,19 @@ def test_event_log_writes_rundir_lines_and_drains_each_event_once(tmp_path: Path
     lines = [json.loads(x) for x in (tmp_path / "logs" / "faults.log").read_text().splitlines()]
     assert set(lines[0]) == {"t", "elapsed_s", "kind", "event", "detail"}
     assert lines[0]["t"] == "1970-01-01T00:16:40.000Z" and lines[1]["elapsed_s"] == 12.5
-    assert [e.kind for e in read_fault_events(tmp_path / "logs" / "faults.log")] == ["outage", "outage", "kill"]
+    assert [e.kind for e in read_fault_events(tmp_path / "logs" / "faults.log").events] == ["outage", "outage", "kill"]
 
 
-def test_read_fault_events_skips_a_torn_last_line(tmp_path: Path) -> None:
+def test_read_fault_events_skips_a_torn_last_line_and_counts_bad_lines(tmp_path: Path) -> None:
     path = tmp_path / "faults.log"
-    path.write_text('{"t": "2026-12-01T07:00:00.000Z", "elapsed_s": 1, "kind": "kill", "event": "inject"}\n{"t": "20')
-    assert len(read_fault_events(path)) == 1
+    good = '{"t": "2026-12-01T07:00:00.000Z", "elapsed_s": 1, "kind": "kill", "event": "inject"}\n'
+    path.write_text(good + "not json\n" + '{"t": "soon", "kind": "kill", "event": "inject"}\n' + '{"t": "20')
+    log = read_fault_events(path)
+    assert [(e.kind, e.elapsed_s) for e in log.events] == [("kill", 1)]
+    assert log.bad_lines == 3 and log.torn_last_line
+    path.write_text(good + "[]\n")
+    assert read_fault_events(path).bad_lines == 1 and not read_fault_events(path).torn_last_line
+    assert read_fault_events(tmp_path / "absent.log").events == []
 
 
 def test_scheduler_kills_at_planned_times_and_restarts_after_the_pause(tmp_path: Path) -> None:
@@ -56,7 +62,7 @@ def test_scheduler_kills_at_planned_times_and_restarts_after_the_pause(tmp_path:
     assert calls == ["kill", "up", "kill", "up"]
     sched.tick(100)
     assert len(calls) == 4
-    kinds = [(e.kind, e.detail["n"]) for e in read_fault_events(tmp_path / "faults.log")]
+    kinds = [(e.kind, e.detail["n"]) for e in read_fault_events(tmp_path / "faults.log").events]
     assert kinds == [("kill", 1), ("restart", 1), ("kill", 2), ("restart", 2)]
 
 
@@ -84,7 +90,7 @@ def test_driver_kills_and_restarts_a_real_process_on_schedule(tmp_path: Path) ->
         time.sleep(6)
         driver.stop()
         sched.finish()
-        logged = read_fault_events(tmp_path / "faults.log")
+        logged = read_fault_events(tmp_path / "faults.log").events
         kills = [e for e in logged if e.kind == "kill"]
         restarts = [e for e in logged if e.kind == "restart"]
         assert len(kills) == len(plan.kill.times_s) >= 2 and len(restarts) == len(kills)

@@ -183,7 +183,7 @@ def test_litestream_survives_the_fault_layer(
     if capture := os.environ.get("FAULTS_CAPTURE_DIR"):
         shutil.copytree(run, capture, dirs_exist_ok=True)
 
-    fault_events = read_fault_events(logs / "faults.log")
+    fault_events = read_fault_events(logs / "faults.log").events
     section = analyze_run(run, Thresholds()).data["sections"]["faults"]
     source = digest(db)
     print(f"\nfaults={section['count']} longest_recovery_s={section['max_recovery_s']} source_rows={source[0]}")

@@ -19,6 +19,7 @@ import pytest
 import yaml
 
 from tests.support.cli import assert_one_error_line
+from tests.support.rundir import problems_in
 from tests.support.soak import STANDINS, descendants, invoke_cli, leftovers, result_of, start_soak, wait_for_phase
 
 pytestmark = pytest.mark.timeout(120)
@@ -141,6 +142,7 @@ def test_kills_and_s3_faults_are_injected_logged_and_cleaned_up(
     assert result.get("crash") is None
     log = (run_dir / "logs" / "litestream.log").read_text()
     assert log.count('msg="litestream"\n') == kills + 1, "each restart appends to the same log"
+    assert problems_in(run_dir) == [], "faults, faults_chain, faults.log and the ticks' faults match the schema"
 
 
 def test_interrupt_while_litestream_is_killed_leaves_nothing_behind(tmp_path: Path) -> None:

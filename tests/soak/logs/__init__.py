@@ -1,0 +1,1 @@
+"""Tests of the log readers shared by the monitor and the analyzer, on real Litestream lines."""

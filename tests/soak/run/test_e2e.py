@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from tests.support.rundir import problems_in
 from tests.support.soak import Moto, invoke_cli, moto
 
 __all__ = ["moto"]
@@ -46,6 +47,7 @@ def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: P
     assert run["binaries"]["litestream"]["version"]
     text = (run_dir / "litestream.yml").read_text() + (run_dir / "run.json").read_text()
     assert "fake-secret" not in text and "secret-access-key" not in text
+    assert problems_in(run_dir) == [], "what a real run writes matches the schema exactly"
 
 
 def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, moto: Moto, tmp_path: Path) -> None:

@@ -18,6 +18,7 @@ import pytest
 
 from soak.run.s3 import EMBEDDED_KEY_ID, EMBEDDED_SECRET
 from tests.support.paths import PROJECT_ROOT
+from tests.support.rundir import problems_in
 from tests.support.soak import (
     INTERVAL_S,
     STANDINS,
@@ -51,6 +52,7 @@ def test_crash_is_seen_within_one_tick(tmp_path: Path, env: dict[str, str], proc
     assert result["crash"]["process"] == process and result["crash"]["exit_code"] == 2
     assert any(marker in line for line in result["crash"]["last_log_lines"])
     assert [c["name"] for c in result["checks"] if not c["passed"]] == ["no_crash"]
+    assert problems_in(run_dir) == [], "run.json, metrics.jsonl and result.json match the schema exactly"
     assert leftovers(sessions) == [], "the stand-in's grandchild (sleep) must be gone with its group"
 
 
@@ -73,6 +75,7 @@ def test_interrupt_keeps_artifacts_and_leaves_no_process(tmp_path: Path, sig: si
     for kept in ("run.json", "litestream.yml", "test.db", "logs/litestream.log", "logs/load.log", "logs/s3.log"):
         assert (run_dir / kept).exists(), kept
     assert json.loads((run_dir / "run.json").read_text())["ended_at"]
+    assert problems_in(run_dir) == []
     assert leftovers(sessions) == []
 
 

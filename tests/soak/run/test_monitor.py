@@ -14,7 +14,8 @@ from common.processes import Child
 from soak.run.monitor import Monitor
 from soak.run.s3 import S3Lister, S3Target
 from soak.rundir import RunDir
-from tests.soak.logs.test_live_counts import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
+from tests.support.log_lines import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
+from tests.support.rundir import problems_in
 from tests.support.soak import FAKE_CREDS, Moto, moto
 
 __all__ = ["moto"]
@@ -79,6 +80,7 @@ def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tup
     block = dirs.log("monitor").read_text()
     assert block.count("elapsed ") == 2 and "lag 2" in block
     assert monitor.totals.errors == 1 and monitor.s3_requests == 2
+    assert problems_in(dirs.root) == [], "every key the monitor writes is in the schema, with its type"
 
 
 def test_tick_survives_an_unreachable_s3(tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
@@ -92,3 +94,4 @@ def test_tick_survives_an_unreachable_s3(tmp_path: Path, sleepers: tuple[Child, 
     tick = Monitor(dirs, S3Lister(target), ls, load, duration_s=60).tick(1.0)
     assert tick["s3"]["objects"] is None and "error" in tick["s3"]
     assert tick["rows"] is None and "rows_error" in tick
+    assert problems_in(dirs.root) == []

@@ -92,7 +92,8 @@ def test_non_empty_test_dir_is_refused(tmp_path: Path) -> None:
 
 
 def test_disk_estimate_for_the_seeds_load_is_several_gigabytes() -> None:
-    # Reference §1: ~58 writes/s for 8 h of 4 KiB payloads (1 overflow page + a share of a leaf) ≈ 7-8 GB.
+    # The old soak's load (100 ops/s wave, 8 workers, read ratio 0.3) is ~58 writes/s; for 8 h of 4 KiB payloads
+    # (1 overflow page + a share of a leaf each) the database grows by ~7-8 GB.
     p = params()
     assert 55 < writes_per_second(p) < 62
     assert 4096 < bytes_per_row(4096) < 2 * 4096
