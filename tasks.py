@@ -12,6 +12,7 @@ ns.add_task(build_tasks.build)
 
 release = Collection("release")
 release.add_task(build_tasks.release_build, name="build")
+release.add_task(build_tasks.release_verify, name="verify")
 release.add_task(homebrew_tasks.formula)
 release.add_task(homebrew_tasks.tap)
 release.add_task(homebrew_tasks.tap_setup, name="tap-setup")

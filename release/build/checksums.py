@@ -1,10 +1,10 @@
-"""``checksums.txt`` in ``sha256sum`` format: written by release.build, read by the Homebrew tasks."""
+"""``checksums.txt`` in ``sha256sum`` format, as GoReleaser writes it: read by the checks, verify and Homebrew."""
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 from common.errors import UserError
@@ -22,15 +22,6 @@ def sha256_file(path: Path) -> str:
 def format_checksums(digests: Mapping[str, str]) -> str:
     """One ``<hex>  <name>`` line per file, sorted by name."""
     return "".join(f"{digests[name]}  {name}\n" for name in sorted(digests))
-
-
-def write_checksums(files: Iterable[Path], output: Path) -> Path:
-    """Hash ``files`` (named by their base name) into ``output``, written atomically."""
-    digests = {path.name: sha256_file(path) for path in files}
-    tmp = output.with_name(f".{output.name}.tmp")
-    tmp.write_text(format_checksums(digests), encoding="utf-8")
-    tmp.replace(output)
-    return output
 
 
 def parse_checksums(text: str, *, source: str = CHECKSUMS_NAME) -> dict[str, str]:

@@ -15,18 +15,23 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
-from common.settings import PROJECT_ROOT
+from common.settings import PROJECT_ROOT, Settings
 from common.steps import Skip
+from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
-from release.build.checksums import CHECKSUMS_NAME, parse_checksums, sha256_file
-from release.build.matrix import TARGETS
+from release.build.checksums import parse_checksums, sha256_file
+from release.build.release_build import EVIDENCE
 from release.gate import preflight as checks
 from release.gate.go_test import run_go_test
 from release.gate.ledger import GateFacts, GateRecord, Ledger, Outcome
 from release.gate.options import GateOptions
 from release.gate.runner import Gate, finish_gate, run_gate
+from release.homebrew.checksums_source import release_checksums_url
+from release.homebrew.downloads import http_status
 
 BINARIES = ("litestream", "litestream-test")
+# The checks release.build records in release-build.json; each must have run for the build gate to pass.
+BUILD_CHECKS = ("artifacts", "archive_members", "build_settings", "host_version", "checksums")
 
 
 def head_commit(src: Path) -> str | None:
@@ -108,24 +113,64 @@ def _tagged_at_head(options: GateOptions, ledger: Ledger) -> bool:
     return options.version.tag in gosrc.open_checkout(options.src).tags_at_head()
 
 
-def verify_checksums(dist: Path) -> tuple[int, list[str]]:
-    """Archives listed in dist/checksums.txt, and the problems found re-hashing them."""
-    checksums = dist / CHECKSUMS_NAME
+def verify_checksums(dist: Path, name: str = "checksums.txt") -> tuple[int, list[str]]:
+    """Files listed in the build's checksums file, and the problems found re-hashing them."""
+    checksums = dist / name
     if not checksums.is_file():
         return 0, [f"{checksums} was not written"]
     digests = parse_checksums(checksums.read_text(), source=str(checksums))
     problems = []
-    for name, digest in digests.items():
-        archive = dist / name
+    for listed, digest in digests.items():
+        archive = dist / listed
         if not archive.is_file():
-            problems.append(f"{name} is listed but missing")
+            problems.append(f"{listed} is listed but missing")
         elif sha256_file(archive) != digest:
-            problems.append(f"{name} does not match its checksum")
+            problems.append(f"{listed} does not match its checksum")
     return len(digests), problems
 
 
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def evaluate_release_build(dist: Path, mode: str, commit: str | None) -> Outcome:
+    """Judge ``release-build.json``: the mode asked for, this commit, every check run; then re-hash checksums.txt."""
+    evidence = read_json(dist / EVIDENCE)
+    if evidence is None:
+        return Outcome("fail", "", dist, f"no readable {EVIDENCE} in {dist}: release.build did not finish")
+    problems = []
+    if evidence.get("mode") != mode:
+        problems.append(f"release.build ran in {evidence.get('mode')!r} mode, not {mode}")
+    if commit and evidence.get("commit") != commit:
+        problems.append(f"release.build built {str(evidence.get('commit'))[:12]}, not the checkout's {commit[:12]}")
+    checks = _mapping(evidence.get("checks"))
+    missing = [name for name in BUILD_CHECKS if name not in checks]
+    if missing:
+        problems.append(f"checks that did not run: {', '.join(missing)}")
+    archives, packages, sboms = (_list(evidence.get(key)) for key in ("archives", "packages", "sboms"))
+    listed, rehash = verify_checksums(dist, str(evidence.get("checksums") or "checksums.txt"))
+    problems += rehash
+    if listed != len(archives) + len(packages) + len(sboms):
+        problems.append(f"the checksums file lists {listed} files, the build made {len(archives) + len(packages)}")
+    if not archives:
+        problems.append("the build made no archives")
+    skipped = _mapping(evidence.get("skipped"))
+    figure = (
+        f"2 binaries; {len(archives)} archives, {len(packages)} packages by GoReleaser {evidence.get('goreleaser')}"
+        f" ({mode} {evidence.get('version')}); {len(checks)} checks"
+        + (", checksums re-hashed" if not rehash else ", checksums WRONG")
+        + "".join(f"; {pipe} skipped: {why}" for pipe, why in skipped.items())
+    )
+    return Outcome("fail" if problems else "pass", figure, dist / EVIDENCE, "; ".join(problems) or None)
+
+
 def build(options: GateOptions, ledger: Ledger) -> Outcome:
-    """``invoke build`` (dev binaries for the soak) and ``invoke release.build`` (the release matrix)."""
+    """``invoke build`` (dev binaries for the soak) and ``invoke release.build`` (GoReleaser on the checkout's own
+    config: snapshot unless the version is the tag at HEAD), judged from release-build.json."""
     out = evidence_dir(options, "build")
     bin_dir, dist = out / "bin", out / "dist"
     log = out / "build.log"
@@ -141,12 +186,9 @@ def build(options: GateOptions, ledger: Ledger) -> Outcome:
         mode = "snapshot"
     if run_invoke(release, log) != 0:
         return Outcome("fail", "", log, f"invoke release.build ({mode}) failed; see build.log")
-    count, problems = verify_checksums(dist)
-    if count != len(TARGETS):
-        problems.append(f"checksums.txt lists {count} archives; the release matrix has {len(TARGETS)}")
-    figure = f"2 binaries; {count} archives ({mode}), checksums " + ("verified" if not problems else "WRONG")
-    facts = GateFacts(bin_dir=bin_dir, checksums=dist / CHECKSUMS_NAME)
-    return Outcome("fail" if problems else "pass", figure, dist / CHECKSUMS_NAME, "; ".join(problems) or None, facts)
+    outcome = evaluate_release_build(dist, mode, ledger.commit)
+    outcome.facts = GateFacts(bin_dir=bin_dir, checksums=dist / "checksums.txt")
+    return outcome
 
 
 # --- soak ------------------------------------------------------------------------------------------------------
@@ -239,15 +281,31 @@ def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
 # --- formula ---------------------------------------------------------------------------------------------------
 
 
+def release_published(version: ReleaseVersion, url_base: str) -> bool:
+    """Whether the release's checksums.txt is published (200) or not yet (404); anything else cannot be judged."""
+    url = release_checksums_url(url_base, version)
+    status = http_status(url, what="the release's checksums.txt")
+    if status not in (200, 404):
+        raise UserError(f"{url} answered HTTP {status}; cannot tell whether {version.tag} is published")
+    return status == 200
+
+
 def formula(options: GateOptions, ledger: Ledger) -> Outcome:
-    """``invoke release.formula`` from the build's checksums, ``ruby -c`` on it, ``invoke release.tap --dry-run``."""
+    """The formula from the published checksums once the release exists; before that, a preview from the build's
+    (said so in the key figure and the ``formula_source`` fact). ``ruby -c`` on it, ``invoke release.tap --dry-run``."""
     if ledger.gate("build").status == "skipped" or ledger.facts.checksums is None:
         raise Skip("no checksums to render from (build was skipped)")
-    checksums = str(ledger.facts.checksums)
     out = evidence_dir(options, "formula")
     rendered, log = out / "litestream.rb", out / "formula.log"
-    version = options.version.tag
-    if run_invoke(["release.formula", "--version", version, "--checksums", checksums, "--output", str(rendered)], log):
+    version = options.version
+    published = False
+    if _tagged_at_head(options, ledger):  # before the tag exists there is no release to ask for
+        try:
+            published = release_published(version, Settings.for_project().get("release.url_base"))
+        except UserError as exc:
+            return Outcome("fail", "", None, f"{exc}; the formula needs the published checksums or a preview")
+    source: list[str] = [] if published else ["--preview", "--dist", str(ledger.facts.checksums.parent)]
+    if run_invoke(["release.formula", "--version", version.tag, *source, "--output", str(rendered)], log):
         return Outcome("fail", "", log, "invoke release.formula failed; see formula.log")
     try:
         syntax = subprocess.run(["ruby", "-c", str(rendered)], capture_output=True, text=True, check=False)
@@ -255,9 +313,14 @@ def formula(options: GateOptions, ledger: Ledger) -> Outcome:
         return Outcome("fail", "", rendered, "ruby is not on PATH; install it (apt-get install ruby)")
     if syntax.returncode != 0:
         return Outcome("fail", "", rendered, f"ruby -c: {(syntax.stderr or syntax.stdout).strip()}")
-    if run_invoke(["release.tap", "--version", version, "--checksums", checksums, "--dry-run"], log):
+    if run_invoke(["release.tap", "--version", version.tag, *source, "--dry-run"], log):
         return Outcome("fail", "ruby -c ok", log, "invoke release.tap --dry-run failed; see formula.log")
-    return Outcome("pass", "ruby -c ok; tap dry-run ok", rendered)
+    facts = GateFacts(formula_source="published" if published else "preview")
+    if published:
+        return Outcome("pass", f"published {version.tag} checksums; ruby -c ok; tap dry-run ok", rendered, facts=facts)
+    why = "not tagged yet" if not _tagged_at_head(options, ledger) else "tagged, not published yet"
+    figure = f"PREVIEW from the build's checksums ({version.tag} {why}); ruby -c ok; tap dry-run ok"
+    return Outcome("pass", figure, rendered, facts=facts)
 
 
 # fmt: off
@@ -267,7 +330,7 @@ GATES: list[Gate] = [
     Gate("build", "invoke build and invoke release.build (snapshot unless the version is the tag at HEAD)", build),
     Gate("soak", "invoke soak.overnight for --soak-duration; rows and restore digests must match", soak),
     Gate("analyze", "invoke soak.analyze on the soak's run; a failed criterion fails the gate", analyze),
-    Gate("formula", "invoke release.formula, ruby -c, invoke release.tap --dry-run", formula),
+    Gate("formula", "invoke release.formula (a preview until it is published), ruby -c, tap --dry-run", formula),
 ]
 # fmt: on
 GATE_NAMES = tuple(gate.name for gate in GATES)

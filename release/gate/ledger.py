@@ -45,6 +45,7 @@ class GateFacts:
     checksums: Path | None = None  # build: dist/checksums.txt for the formula
     run_dir: Path | None = None  # soak: the run directory to analyze
     tagged_at_head: bool | None = None  # preflight: the version is the tag at HEAD (release build, not snapshot)
+    formula_source: Literal["published", "preview"] | None = None  # formula: the release's checksums, or a preview
 
     def merge(self, other: GateFacts) -> None:
         """Take every fact ``other`` knows."""
@@ -61,6 +62,7 @@ class GateFacts:
         """The facts of a saved ledger; a value of the wrong type is dropped (not known), never guessed."""
         data = data if isinstance(data, dict) else {}
         tagged = data.get("tagged_at_head")
+        source = data.get("formula_source")
 
         def path(key: str) -> Path | None:
             value = data.get(key)
@@ -71,6 +73,7 @@ class GateFacts:
             checksums=path("checksums"),
             run_dir=path("run_dir"),
             tagged_at_head=tagged if isinstance(tagged, bool) else None,
+            formula_source="published" if source == "published" else "preview" if source == "preview" else None,
         )
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from itertools import groupby
 from pathlib import Path
 
 import jinja2
@@ -14,6 +13,7 @@ from release.homebrew.checksums_source import Archive
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 TEMPLATE = "litestream.rb.j2"
 FORMULA_NAME = "litestream.rb"
+PREVIEW_MARK = "# PREVIEW:"
 
 
 def template_environment() -> jinja2.Environment:
@@ -27,16 +27,24 @@ def template_environment() -> jinja2.Environment:
     )
 
 
-def render_formula(version: ReleaseVersion, archives: list[Archive], *, url_base: str) -> str:
-    """The formula text: one ``on_macos``/``on_linux`` block per OS, each archive's url and sha256 in it."""
-    blocks = [(block, list(group)) for block, group in groupby(archives, key=lambda a: a.platform.block)]
+def render_formula(version: ReleaseVersion, archives: list[Archive], *, url_base: str, preview: bool = False) -> str:
+    """The formula text: each platform's url and sha256 in its ``on_macos``/``on_linux`` branch, one ``install``.
+
+    ``preview`` marks it, in a comment line, as rendered from a local build's checksums (release.tap refuses it).
+    """
+    by_platform = {f"{a.platform.os}-{a.platform.arch}": a for a in archives}
     text = (
         template_environment()
         .get_template(TEMPLATE)
-        .render(version=version, blocks=blocks, url_base=url_base.rstrip("/"))
+        .render(version=version, archives=by_platform, url_base=url_base.rstrip("/"), preview=preview)
     )
     # As GoReleaser does after rendering: no trailing spaces on any line.
     return "\n".join(line.rstrip() for line in text.split("\n"))
+
+
+def is_preview(text: str) -> bool:
+    """Whether a rendered formula carries the preview mark."""
+    return any(line.startswith(PREVIEW_MARK) for line in text.splitlines()[:8])
 
 
 def write_formula(text: str, output: Path) -> None:

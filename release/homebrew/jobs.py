@@ -10,10 +10,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from common.errors import UserError
-from common.steps import Step, run_steps
+from common.steps import Skip, Step, run_steps
 from common.versions import ReleaseVersion, parse_version
 from release.homebrew.checksums_source import Archive, Checksums, load_checksums, pick_archives
-from release.homebrew.formula import render_formula, write_formula
+from release.homebrew.formula import is_preview, render_formula, write_formula
+from release.homebrew.published import check_published_archives
 from release.homebrew.tap import SyncResult, TapTarget, sync_tap
 from release.homebrew.tap_layout import normalize_formula_path
 from release.homebrew.tap_plans import formula_plan, setup_plan, tap_name
@@ -23,12 +24,14 @@ Say = Callable[[str], None]
 
 @dataclass(frozen=True)
 class FormulaInputs:
-    """Where a formula's facts come from: the tag, the checksums source and the release download base."""
+    """Where a formula's facts come from: the tag, the checksums source, the release download base, and whether a
+    local build's dist/ may be used (a preview)."""
 
     version: str | None
     checksums: str | None
     url_base: str
-    dist_file: Path
+    dist: Path
+    preview: bool = False
 
 
 @dataclass
@@ -37,6 +40,7 @@ class FormulaJob:
 
     inputs: FormulaInputs
     say: Say = print
+    dry_run: bool = True  # release.tap sets False when it will push: then the downloads are checked
     version: ReleaseVersion = field(init=False)
     checksums: Checksums = field(init=False)
     archives: list[Archive] = field(init=False)
@@ -51,7 +55,12 @@ def _checksums(job: FormulaJob) -> None:
     notes: list[str] = []
     inputs = job.inputs
     job.checksums = load_checksums(
-        job.version, given=inputs.checksums, dist_file=inputs.dist_file, url_base=inputs.url_base, log=notes
+        job.version,
+        given=inputs.checksums,
+        url_base=inputs.url_base,
+        preview=inputs.preview,
+        dist=inputs.dist,
+        log=notes,
     )
     for note in notes:
         job.say(f"  {note}")
@@ -63,21 +72,37 @@ def _archives(job: FormulaJob) -> None:
 
 
 def _render(job: FormulaJob) -> None:
-    job.text = render_formula(job.version, job.archives, url_base=job.inputs.url_base)
+    job.text = render_formula(job.version, job.archives, url_base=job.inputs.url_base, preview=job.checksums.local)
+
+
+def _downloads(job: FormulaJob) -> None:
+    if job.dry_run:
+        raise Skip("a dry run pushes nothing; release.tap checks each archive before it pushes")
+    if is_preview(job.text):
+        raise UserError("the formula is marked as a preview; release.tap never publishes one")
+    check_published_archives(job.archives, job.inputs.url_base, job.version, job.say)
 
 
 FORMULA_STEPS: list[Step[FormulaJob]] = [
     Step("version", "the tag, vMAJOR.MINOR.PATCH[-pre], checked before any download", _version),
-    Step("checksums", "--checksums, else dist/checksums.txt of this version, else the release's", _checksums),
+    Step("checksums", "the published release's checksums.txt; a local build's only with --preview", _checksums),
     Step("archives", "darwin x86_64/arm64, linux x86_64/arm64/armv6 of exactly this version", _archives),
-    Step("render", "the formula from release/homebrew/templates/", _render),
+    Step("render", "the formula from release/homebrew/templates/, marked when it is a preview", _render),
+]
+# release.tap: before anything is pushed, what the formula names must be what is served.
+TAP_STEPS: list[Step[FormulaJob]] = [
+    *FORMULA_STEPS,
+    Step("downloads", "download every archive the formula names and compare its sha256", _downloads),
 ]
 
 
-def prepare_formula(inputs: FormulaInputs, say: Say = print) -> FormulaJob:
-    """Validate the tag, find the checksums, pick the five archives, render the formula text."""
-    job = FormulaJob(inputs, say)
-    run_steps(FORMULA_STEPS, job, say=say)
+def prepare_formula(
+    inputs: FormulaInputs, say: Say = print, *, steps: list[Step[FormulaJob]] = FORMULA_STEPS, dry_run: bool = True
+) -> FormulaJob:
+    """Validate the tag, find the checksums, pick the five archives, render the formula text (and, for a push,
+    check the downloads)."""
+    job = FormulaJob(inputs, say, dry_run)
+    run_steps(steps, job, say=say)
     return job
 
 
@@ -85,7 +110,8 @@ def formula_job(inputs: FormulaInputs, output: Path, say: Say = print) -> Path:
     """release.formula: render and write the formula file (Formula/litestream.rb by default)."""
     job = prepare_formula(inputs, say)
     write_formula(job.text, output)
-    say(f"formula: wrote {_shown(output)} for {job.version.tag}")
+    kind = ", a PREVIEW (sha256 of a local build; release.tap will not publish it)" if job.checksums.local else ""
+    say(f"formula: wrote {_shown(output)} for {job.version.tag}{kind}")
     return output
 
 
@@ -107,10 +133,18 @@ def _require_repo(target: TapTarget) -> TapTarget:
 def tap_job(
     inputs: FormulaInputs, target: TapTarget, path: str, *, dry_run: bool, say: Say = print, workdir: Path | None = None
 ) -> SyncResult:
-    """release.tap: render the formula, then commit it at ``path`` in the tap and push (or show the diff)."""
+    """release.tap: render the formula, check every archive it names, then commit it in the tap and push.
+
+    A preview (a local build's sha256) is never published: it may only be shown with ``dry_run``.
+    """
+    if inputs.preview and not dry_run:
+        raise UserError(
+            "release.tap never publishes a preview (sha256 of a local build, not of the release); drop --preview "
+            "to publish the release's own checksums, or add --dry-run to see the preview's diff"
+        )
     formula_path = normalize_formula_path(path)
     target = _require_repo(target)
-    job = prepare_formula(inputs, say)
+    job = prepare_formula(inputs, say, steps=TAP_STEPS, dry_run=dry_run)
     return sync_tap(
         target,
         formula_plan(formula_path, job.text),

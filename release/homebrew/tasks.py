@@ -13,16 +13,19 @@ from release.homebrew.jobs import FormulaInputs, formula_job, tap_job, tap_setup
 from release.homebrew.tap import TapTarget
 
 DEFAULT_OUTPUT = PROJECT_ROOT / "Formula" / "litestream.rb"
-CHECKSUMS_HELP = "checksums.txt path or URL (default: dist/checksums.txt of this version, else the GitHub release's)"
+CHECKSUMS_HELP = "a published checksums.txt, URL or path (default: <release.url_base>/<tag>/checksums.txt)"
+PREVIEW_HELP = "render from a local build's dist/checksums.txt (or --checksums PATH); marked as a preview"
+DIST_HELP = "the local build's directory for --preview (default: dist)"
 VERSION_HELP = "release tag vMAJOR.MINOR.PATCH[-pre], e.g. v0.5.16"
 
 
-def _inputs(settings: Settings, version: str | None, checksums: str | None) -> FormulaInputs:
+def _inputs(settings: Settings, version: str | None, checksums: str | None, preview: bool, dist: str) -> FormulaInputs:
     return FormulaInputs(
         version=version,
         checksums=checksums,
         url_base=settings.get("release.url_base"),
-        dist_file=PROJECT_ROOT / "dist" / "checksums.txt",
+        dist=Path(dist),
+        preview=preview,
     )
 
 
@@ -40,12 +43,22 @@ def _target(settings: Settings, tap_repo: str | None, branch: str | None) -> Tap
         "version": VERSION_HELP,
         "checksums": CHECKSUMS_HELP,
         "output": "formula file (default: Formula/litestream.rb)",
+        "preview": PREVIEW_HELP,
+        "dist": DIST_HELP,
     }
 )
 @fail_cleanly
-def formula(c: Context, version: str | None = None, checksums: str | None = None, output: str | None = None) -> None:
-    """Render the Homebrew formula for a release from its checksums.txt."""
-    formula_job(_inputs(Settings.from_context(c), version, checksums), Path(output) if output else DEFAULT_OUTPUT)
+def formula(
+    c: Context,
+    version: str | None = None,
+    checksums: str | None = None,
+    output: str | None = None,
+    preview: bool = False,
+    dist: str = "dist",
+) -> None:
+    """Render the Homebrew formula for a release from its published checksums.txt (a local build: --preview)."""
+    inputs = _inputs(Settings.from_context(c), version, checksums, preview, dist)
+    formula_job(inputs, Path(output) if output else DEFAULT_OUTPUT)
 
 
 @task(
@@ -56,6 +69,8 @@ def formula(c: Context, version: str | None = None, checksums: str | None = None
         "branch": "tap branch to push to (default: tap.branch, main)",
         "path": "formula path in the tap (default: tap.path, litestream.rb at the root)",
         "dry_run": "print the formula's unified diff; commit and push nothing",
+        "preview": "with --dry-run only: show a preview's diff (a preview is never published)",
+        "dist": DIST_HELP,
     }
 )
 @fail_cleanly
@@ -67,11 +82,13 @@ def tap(
     branch: str | None = None,
     path: str | None = None,
     dry_run: bool = False,
+    preview: bool = False,
+    dist: str = "dist",
 ) -> None:
-    """Publish the formula to the Homebrew tap: one commit, pushed; nothing when already up to date."""
+    """Publish the formula to the Homebrew tap after checking every archive it names: one commit, pushed."""
     settings = Settings.from_context(c)
     tap_job(
-        _inputs(settings, version, checksums),
+        _inputs(settings, version, checksums, preview, dist),
         _target(settings, tap_repo, branch),
         settings.get("tap.path", path),
         dry_run=dry_run,

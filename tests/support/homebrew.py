@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import hashlib
 import http.server
 import os
 import socket
@@ -10,11 +11,16 @@ import subprocess
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Any
 from wsgiref.simple_server import WSGIRequestHandler, make_server
 
+from common.versions import parse_version
+from release.homebrew.checksums_source import pick_archives, read_checksums
+from release.homebrew.formula import render_formula
+from release.homebrew.jobs import FormulaInputs
 from tests.support.paths import PROJECT_ROOT
 
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "homebrew"
@@ -66,6 +72,43 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return int(sock.getsockname()[1])
+
+
+@dataclass(frozen=True)
+class ServedRelease:
+    """A release laid out like GitHub's downloads (``<url_base>/<tag>/<file>``), served from 127.0.0.1."""
+
+    url_base: str
+    directory: Path
+    tag: str = "v0.5.16"
+
+    def inputs(self, **overrides: Any) -> FormulaInputs:
+        """release.formula/tap inputs that take this release's published checksums.txt."""
+        fields: dict[str, Any] = {"version": self.tag, "checksums": None, "url_base": self.url_base}
+        fields["dist"] = self.directory.parent / "no-local-build"
+        return FormulaInputs(**{**fields, **overrides})
+
+    def formula(self) -> str:
+        """The formula release.formula renders for this release."""
+        version = parse_version(self.tag)
+        checksums = read_checksums((self.directory / "checksums.txt").read_text(), source="served")
+        return render_formula(version, pick_archives(checksums, version), url_base=self.url_base)
+
+
+def write_release(root: Path, tag: str = "v0.5.16") -> Path:
+    """``<root>/<tag>/``: a small stand-in file for every name of checksums-v0.5.16.txt, and a checksums.txt with
+    their real sha256 (what the formula's URLs serve is all release.tap checks)."""
+    directory = root / tag
+    directory.mkdir(parents=True)
+    number = tag[1:]
+    lines = []
+    for line in CHECKSUMS.read_text().splitlines():
+        name = line.split("  ", 1)[1].replace("0.5.16", number)
+        data = f"stand-in for {name}\n".encode()
+        (directory / name).write_bytes(data)
+        lines.append(f"{hashlib.sha256(data).hexdigest()}  {name}\n")
+    (directory / "checksums.txt").write_text("".join(sorted(lines, key=lambda x: x.split("  ")[1])))
+    return directory
 
 
 class _Quiet(http.server.SimpleHTTPRequestHandler):

@@ -1,1 +1,2 @@
-"""Tests of invoke build and invoke release.build on the tiny Go fixture module (and real Litestream when given)."""
+"""Tests of invoke build, release.build (the real, pinned GoReleaser) and release.verify on the tiny Go fixture
+module (and real Litestream when given)."""

@@ -1,41 +1,47 @@
-"""``invoke release.build``: the 8-target matrix from the tiny module, archives, checksums, reproducibility.
+"""``invoke release.build``: the real, pinned GoReleaser on the tiny fixture module, and the checks around it.
 
-One build of the whole matrix (module fixture) is shared by the assertions; a second one, from a fresh clone
-of the same commit, checks that the archives come out byte-identical.
+The fixture's .goreleaser.yml is Litestream v0.5.16's plus the reproducibility fixes; one release-mode build is
+shared by the assertions about what ships, the checks are shown to fail on doctored output, and the bad inputs
+each end in one error line.
 """
 
 from __future__ import annotations
 
-import filecmp
-import gzip
-import re
+import io
+import json
+import os
 import shutil
 import subprocess
 import tarfile
-import time
-import zipfile
 from pathlib import Path
 
 import pytest
 
+from common.errors import UserError
 from common.versions import parse_version
-from release.build.matrix import TARGETS
+from release.build import dist_checks
+from release.build.goreleaser_config import find_config, load_config
+from release.build.goreleaser_dist import read_dist
 from release.build.release_build import ReleaseBuild, run_release_build
-from release.build.toolchain import build_settings
 from tests.support.cli import assert_one_error_line
-from tests.support.golit import COMMIT_TIME, FIXTURE, TAG, break_go_file, git, make_checkout, run_invoke
+from tests.support.golit import (
+    EXTRAS,
+    RELEASE_ARCHIVES,
+    TAG,
+    break_go_file,
+    clean_env,
+    commit_config,
+    git,
+    make_checkout,
+    run_invoke,
+    stock_config,
+    tools_dir,
+)
 
-PUBLISHED_NAMES = [
-    "litestream-0.5.16-darwin-arm64.tar.gz",
-    "litestream-0.5.16-darwin-x86_64.tar.gz",
-    "litestream-0.5.16-linux-arm64.tar.gz",
-    "litestream-0.5.16-linux-armv6.tar.gz",
-    "litestream-0.5.16-linux-armv7.tar.gz",
-    "litestream-0.5.16-linux-x86_64.tar.gz",
-    "litestream-0.5.16-windows-arm64.zip",
-    "litestream-0.5.16-windows-x86_64.zip",
-]
-EXTRAS = ["LICENSE", "README.md", "etc/litestream.service", "etc/litestream.yml"]
+PACKAGES = sorted(
+    f"litestream-0.5.16-linux-{arch}.{fmt}" for arch in ("x86_64", "arm64", "armv6", "armv7") for fmt in ("deb", "rpm")
+)
+SNAPSHOT_ARCHIVES = [name.replace("-0.5.16-", "-v0.5.16-next-") for name in RELEASE_ARCHIVES]
 
 
 @pytest.fixture(scope="module")
@@ -44,93 +50,213 @@ def checkout(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def release(checkout: Path, tmp_path_factory: pytest.TempPathFactory) -> ReleaseBuild:
-    return run_release_build(checkout, tmp_path_factory.mktemp("dist"), parse_version(TAG))
+def release(checkout: Path, tmp_path_factory: pytest.TempPathFactory, goreleaser: Path) -> ReleaseBuild:
+    """One release-mode build of the fixture at its tag."""
+    return run_release_build(checkout, tmp_path_factory.mktemp("out") / "dist", parse_version(TAG))
 
 
-def archives_in(dist: Path) -> list[str]:
-    return sorted(p.name for p in dist.iterdir() if p.is_file() and p.name != "checksums.txt")
+def files_in(dist: Path, *suffixes: str) -> list[str]:
+    return sorted(p.name for p in dist.iterdir() if p.is_file() and p.name.endswith(suffixes))
 
 
-def test_matrix_archive_names_are_the_published_ones(release: ReleaseBuild) -> None:
-    assert archives_in(release.dist) == PUBLISHED_NAMES
-    assert sorted(p.name for p in release.archives) == PUBLISHED_NAMES
+def test_archives_and_packages_are_named_as_the_release_publishes_them(release: ReleaseBuild) -> None:
+    assert files_in(release.dist, ".tar.gz", ".zip") == RELEASE_ARCHIVES
+    assert files_in(release.dist, ".deb", ".rpm") == PACKAGES
+    assert set(release.checks) == {"artifacts", "archive_members", "build_settings", "host_version", "checksums"}
 
 
-def test_tar_gz_members_modes_owners_and_mtimes(release: ReleaseBuild, checkout: Path) -> None:
-    for name in PUBLISHED_NAMES[:6]:
-        with tarfile.open(release.dist / name) as tar:
-            members = tar.getmembers()
-            assert [m.name for m in members] == [*EXTRAS, "litestream"]
-            for member in members:
-                assert member.isfile()
-                assert (member.uid, member.gid, member.uname, member.gname) == (0, 0, "root", "root")
-                assert member.mtime == COMMIT_TIME
-                assert member.mode == (0o755 if member.name == "litestream" else 0o644)
-            for extra in EXTRAS:
-                assert tar.extractfile(extra).read() == (checkout / extra).read_bytes()  # type: ignore[union-attr]
-        header = (release.dist / name).read_bytes()[:10]
-        assert header[3] & 0x08 == 0, "gzip header must not carry a file name"
-        assert header[4:8] == b"\0\0\0\0", "gzip header must not carry a timestamp"
-
-
-def test_zip_members_modes_and_times(release: ReleaseBuild) -> None:
-    for name in PUBLISHED_NAMES[6:]:
-        with zipfile.ZipFile(release.dist / name) as archive:
-            infos = archive.infolist()
-            assert [i.filename for i in infos] == [*EXTRAS, "litestream.exe"]
-            for info in infos:
-                assert info.date_time == time.gmtime(COMMIT_TIME)[:6]
-                mode = info.external_attr >> 16
-                assert mode == 0o100000 | (0o755 if info.filename == "litestream.exe" else 0o644)
-            assert archive.read("etc/litestream.yml") == (FIXTURE / "etc/litestream.yml").read_bytes()
+def test_archives_hold_the_binary_and_the_config_files(release: ReleaseBuild) -> None:
+    with tarfile.open(release.dist / "litestream-0.5.16-linux-armv6.tar.gz") as tar:
+        assert sorted(tar.getnames()) == sorted([*EXTRAS, "litestream"])
+        assert {m.mtime for m in tar.getmembers()} == {1785931200}  # the commit date, from builds_info/info
 
 
 @pytest.mark.skipif(not shutil.which("sha256sum"), reason="needs sha256sum (GNU coreutils)")
 def test_checksums_txt_verifies_with_sha256sum(release: ReleaseBuild) -> None:
-    text = (release.dist / "checksums.txt").read_text()
-    lines = text.splitlines()
-    assert [line.split("  ", 1)[1] for line in lines] == PUBLISHED_NAMES  # sorted by name
-    assert all(re.fullmatch(r"[0-9a-f]{64}  \S+", line) for line in lines)
     proc = subprocess.run(["sha256sum", "-c", "checksums.txt"], cwd=release.dist, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count(": OK") == 8
+    assert proc.stdout.count(": OK") == 16
 
 
-def test_binaries_are_cgo_off_for_each_platform_with_bare_version(release: ReleaseBuild) -> None:
-    for target in TARGETS:
-        settings = build_settings(release.binary_path(target))
-        assert settings["CGO_ENABLED"] == "0"
-        assert settings["-trimpath"] == "true"
-        assert (settings["GOOS"], settings["GOARCH"], settings.get("GOARM", "")) == (
-            target.goos,
-            target.goarch,
-            target.goarm,
-        )
-    host = release.binary_path(TARGETS[0])  # linux/amd64: the CI host
-    if subprocess.run(["uname", "-sm"], capture_output=True, text=True).stdout.split() == ["Linux", "x86_64"]:
-        assert subprocess.run([host, "version"], capture_output=True, text=True).stdout == "0.5.16\n"
+def test_host_binary_prints_the_bare_release_version(release: ReleaseBuild) -> None:
+    host = dist_checks.host_binary(release.contents)
+    assert host is not None
+    out = subprocess.run([str(host.path), "version"], capture_output=True, text=True, check=True).stdout
+    assert out == "0.5.16\n"
+    assert release.checks["host_version"].endswith("prints 0.5.16")
 
 
-def test_sub_architecture_is_pinned_whatever_the_environment(
-    checkout: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_evidence_records_what_was_built_and_judged(release: ReleaseBuild) -> None:
+    data = json.loads((release.dist / "release-build.json").read_text())
+    assert (data["mode"], data["tag"], data["version"]) == ("release", TAG, "0.5.16")
+    assert data["goreleaser"] == "v2.17.0"
+    assert sorted(a["name"] for a in data["archives"]) == RELEASE_ARCHIVES
+    assert len(data["binaries"]) == 8 and len(data["packages"]) == 8
+    assert data["command"][:3] == ["goreleaser", "release", "--clean"]
+    assert "--snapshot" not in data["command"]
+    assert "publish" in data["command"][3] and "announce" in data["command"][3]
+
+
+def test_the_checkout_is_never_written(release: ReleaseBuild, checkout: Path) -> None:
+    assert git(checkout, "status", "--porcelain", "--ignored") == ""
+    assert not (checkout / "dist").exists()
+    assert not list(release.dist.parent.glob(".release-build-*")), "the scratch clone is removed"
+
+
+def test_snapshot_through_the_cli_names_and_version(goreleaser: Path, tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    (src / "README.md").write_text("a local change the snapshot carries\n")
+    dist = tmp_path / "dist"
+    proc = run_invoke("release.build", "--src", str(src), "--snapshot", "--dist", str(dist))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert files_in(dist, ".tar.gz", ".zip") == SNAPSHOT_ARCHIVES
+    assert "binary prints v0.5.16-next" in proc.stdout
+    assert "snapshot, building anyway" in proc.stdout
+    with tarfile.open(dist / "litestream-v0.5.16-next-linux-x86_64.tar.gz") as tar:
+        readme = tar.extractfile("README.md")
+        assert readme is not None and readme.read() == b"a local change the snapshot carries\n"
+    assert git(src, "status", "--porcelain") == "M README.md"  # the checkout as it was
+
+
+def test_snapshot_named_after_a_given_version(goreleaser: Path, tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    job = run_release_build(src, tmp_path / "dist", parse_version("v0.6.0"), snapshot=True)
+    assert job.contents.metadata.version == "v0.6.0-next"
+    assert "litestream-v0.6.0-next-linux-x86_64.tar.gz" in files_in(job.dist, ".tar.gz")
+
+
+def test_sboms_are_skipped_only_without_syft_and_it_says_so(goreleaser: Path, tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    bindir = tools_dir(tmp_path, "go", "git")
+    proc = run_invoke(
+        "release.build",
+        "--src",
+        str(src),
+        "--version",
+        TAG,
+        "--dist",
+        str(tmp_path / "d"),
+        env=clean_env(PATH=str(bindir)),
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "skipping sbom: syft is not on PATH" in proc.stdout
+    data = json.loads((tmp_path / "d" / "release-build.json").read_text())
+    assert data["skipped"] == {"sbom": "syft is not on PATH"}
+
+
+def test_check_reproducible_finds_the_fixed_config_reproducible(goreleaser: Path, tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    proc = run_invoke(
+        "release.build", "--src", str(src), "--snapshot", "--check-reproducible", "--dist", str(tmp_path / "d")
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    report = json.loads((tmp_path / "d" / "reproducibility.json").read_text())
+    assert report["reproducible"] is True
+    assert len(report["files"]) == 25 and all(f["same"] for f in report["files"])  # 8+8+8 and checksums.txt
+    assert (tmp_path / "d" / "reproducibility.md").read_text().count("| yes |") == 25
+
+
+def test_check_reproducible_explains_litestreams_own_config(goreleaser: Path, tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    commit_config(src, stock_config())
+    dist = tmp_path / "d"
+    proc = run_invoke("release.build", "--src", str(src), "--snapshot", "--check-reproducible", "--dist", str(dist))
+    line = assert_one_error_line(proc, "not reproducible", "of 7 files differ", "reproducibility.md")
+    report = json.loads((dist / "reproducibility.json").read_text())
+    causes = {c["id"]: c for c in report["causes"]}
+    assert set(causes) == {"build-path", "binary-mtime", "file-mtime", "package-mtime", "checksums"}, line
+    assert "-trimpath" in causes["build-path"]["fix"]
+    assert "mod_timestamp" in causes["binary-mtime"]["fix"] and "builds_info" in causes["binary-mtime"]["fix"]
+    assert "info:" in causes["file-mtime"]["fix"] and "README.md" in causes["file-mtime"]["fix"]
+    assert "nfpms:" in causes["package-mtime"]["fix"] and "mtime" in causes["package-mtime"]["fix"]
+    assert set(causes["build-path"]["files"]) >= {"litestream_linux_amd64_v1/litestream"}
+    assert not any(f["same"] for f in report["files"])
+    markdown = (dist / "reproducibility.md").read_text()
+    assert "```yaml\nbuilds:\n  - flags:\n      - -trimpath\n```" in markdown
+    assert (dist / "release-build.json").is_file()  # the build itself is kept
+
+
+# --- the checks fail on output that does not match the config ------------------------------------------------
+
+
+@pytest.fixture
+def doctored(release: ReleaseBuild, tmp_path: Path) -> tuple[ReleaseBuild, Path]:
+    """A copy of the shared build's dist to tamper with."""
+    copy = tmp_path / "dist"
+    shutil.copytree(release.dist, copy)
+    return release, copy
+
+
+def test_archive_member_check_catches_a_missing_file(doctored: tuple[ReleaseBuild, Path]) -> None:
+    release, dist = doctored
+    archive = dist / "litestream-0.5.16-linux-x86_64.tar.gz"
+    with tarfile.open(archive) as tar:
+        members = [(m, tar.extractfile(m).read()) for m in tar.getmembers() if m.name != "LICENSE"]  # type: ignore[union-attr]
+    with tarfile.open(archive, "w:gz") as tar:
+        for member, data in members:
+            tar.addfile(member, io.BytesIO(data))
+    with pytest.raises(UserError, match=r"linux-x86_64\.tar\.gz lacks LICENSE"):
+        dist_checks.check_archive_members(release.config, read_dist(dist), release.src, release.fields)
+
+
+def test_checksum_check_catches_a_changed_archive(doctored: tuple[ReleaseBuild, Path]) -> None:
+    _, dist = doctored
+    with (dist / "litestream-0.5.16-darwin-arm64.tar.gz").open("ab") as handle:
+        handle.write(b"\0")
+    with pytest.raises(UserError, match=r"darwin-arm64\.tar\.gz does not match its sha256"):
+        dist_checks.check_checksums(read_dist(dist))
+
+
+def test_build_settings_check_catches_a_binary_built_without_trimpath(
+    doctored: tuple[ReleaseBuild, Path], checkout: Path
 ) -> None:
-    monkeypatch.setenv("GOAMD64", "v3")  # a maintainer's tuning must not leak into release binaries
-    job = run_release_build(checkout, tmp_path / "d", parse_version(TAG), targets=TARGETS[:1])
-    assert build_settings(job.binary_path(TARGETS[0]))["GOAMD64"] == "v1"
+    release, dist = doctored
+    binary = dist / "litestream_linux_amd64_v1" / "litestream"
+    env = {**os.environ, "CGO_ENABLED": "0", "GOOS": "linux", "GOARCH": "amd64", "GOTOOLCHAIN": "local"}
+    subprocess.run(
+        ["go", "build", "-ldflags=-s -w -X main.Version=0.5.16", "-o", str(binary), "./cmd/litestream"],
+        cwd=checkout,
+        env=env,
+        check=True,
+    )
+    with pytest.raises(UserError, match=r"shows -trimpath=None, but \.goreleaser\.yml asks for 'true'"):
+        dist_checks.check_build_settings(release.config, read_dist(dist), release.fields)
 
 
-def test_two_runs_are_byte_identical(release: ReleaseBuild, tmp_path: Path) -> None:
-    # A fresh clone: same commit, different path and file mtimes.
-    clone = tmp_path / "clone"
-    git(tmp_path, "clone", "-q", str(release.src), str(clone))
-    (clone / "etc" / "litestream.yml").chmod(0o600)  # a stricter umask must not show in the archive
-    second = run_release_build(clone, tmp_path / "dist2", parse_version(TAG), jobs=2)
-    for name in [*PUBLISHED_NAMES, "checksums.txt"]:
-        assert filecmp.cmp(release.dist / name, second.dist / name, shallow=False), name
+def test_artifact_check_catches_a_matrix_that_is_not_the_configs(release: ReleaseBuild, tmp_path: Path) -> None:
+    config_dir = tmp_path / "cfg"
+    config_dir.mkdir()
+    text = (release.src / ".goreleaser.yml").read_text().replace("      - windows\n", "", 1)
+    (config_dir / ".goreleaser.yml").write_text(text)
+    without_windows = load_config(find_config(config_dir))
+    with pytest.raises(UserError, match=r"unexpected binary litestream/windows_amd64_v1"):
+        dist_checks.check_artifacts(without_windows, release.contents)
 
 
-def test_dirty_tree_is_refused_unless_snapshot(tmp_path: Path) -> None:
+# --- bad input: one line each ---------------------------------------------------------------------------------
+
+
+def test_no_goreleaser_config_in_the_checkout(tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    git(src, "rm", "-q", ".goreleaser.yml")
+    git(src, "commit", "-q", "-m", "no config")
+    assert_one_error_line(
+        run_invoke("release.build", "--src", str(src), "--snapshot", "--dist", str(tmp_path / "d")),
+        "has no .goreleaser.yml",
+    )
+
+
+def test_version_not_a_tag_at_head_without_snapshot(tmp_path: Path) -> None:
+    src = make_checkout(tmp_path / "src")
+    assert_one_error_line(
+        run_invoke("release.build", "--src", str(src), "--version", "v0.5.17", "--dist", str(tmp_path / "d")),
+        "tag v0.5.17 does not point at HEAD",
+        f"tags at HEAD: {TAG}",
+        "--snapshot",
+    )
+
+
+def test_dirty_tree_without_snapshot(tmp_path: Path) -> None:
     src = make_checkout(tmp_path / "src")
     (src / "notes.txt").write_text("untracked counts as dirty, as in GoReleaser\n")
     dist = tmp_path / "dist"
@@ -141,37 +267,39 @@ def test_dirty_tree_is_refused_unless_snapshot(tmp_path: Path) -> None:
         "--snapshot",
     )
     assert not dist.exists()
-    job = run_release_build(src, dist, parse_version(TAG), snapshot=True, targets=TARGETS[:1])
-    assert [p.name for p in job.archives] == ["litestream-0.5.16-linux-x86_64.tar.gz"]
 
 
-def test_version_not_tagged_at_head_is_refused_unless_snapshot(tmp_path: Path) -> None:
+def test_goreleaser_failing_is_one_line_and_keeps_its_log(goreleaser: Path, tmp_path: Path) -> None:
     src = make_checkout(tmp_path / "src")
-    assert_one_error_line(
-        run_invoke("release.build", "--src", str(src), "--version", "v0.5.17", "--dist", str(tmp_path / "d")),
-        "tag v0.5.17 does not point at HEAD",
-        f"tags at HEAD: {TAG}",
+    break_go_file(src, "litestream")
+    git(src, "commit", "-q", "-am", "broken")
+    git(src, "tag", "v0.6.0")
+    dist = tmp_path / "dist"
+    line = assert_one_error_line(
+        run_invoke("release.build", "--src", str(src), "--version", "v0.6.0", "--dist", str(dist)),
+        "GoReleaser failed (exit 1)",
+        "build failed",
+        f"artifacts kept in {dist}",
     )
-    job = run_release_build(src, tmp_path / "d", parse_version("v0.5.17"), snapshot=True, targets=TARGETS[:1])
-    assert [p.name for p in job.archives] == ["litestream-0.5.17-linux-x86_64.tar.gz"]
+    assert str(dist / "goreleaser.log") in line
+    assert "cmd/litestream/main.go" in (dist / "goreleaser.log").read_text()
 
 
-def test_tag_on_an_older_commit_is_refused(tmp_path: Path) -> None:
-    src = make_checkout(tmp_path / "src")
-    (src / "README.md").write_text("next\n")
-    git(src, "commit", "-q", "-am", "after the tag")
+def test_dist_holding_other_files_is_refused(checkout: Path, tmp_path: Path) -> None:
+    dist = tmp_path / "mine"
+    dist.mkdir()
+    (dist / "thesis.tex").write_text("precious")
     assert_one_error_line(
-        run_invoke("release.build", "--src", str(src), "--version", TAG, "--dist", str(tmp_path / "d")),
-        f"tag {TAG} does not point at HEAD",
-        "tags at HEAD: none",
+        run_invoke("release.build", "--src", str(checkout), "--version", TAG, "--dist", str(dist)), "holds other files"
     )
+    assert (dist / "thesis.tex").read_text() == "precious"
 
 
-def test_snapshot_without_version_uses_nearest_tag_next(tmp_path: Path) -> None:
-    src = make_checkout(tmp_path / "src")
-    job = run_release_build(src, tmp_path / "d", None, snapshot=True, targets=TARGETS[:1])
-    assert job.release.tag == "v0.5.16-next"
-    assert [p.name for p in job.archives] == ["litestream-0.5.16-next-linux-x86_64.tar.gz"]
+def test_dist_inside_the_checkout_is_refused(checkout: Path) -> None:
+    assert_one_error_line(
+        run_invoke("release.build", "--src", str(checkout), "--version", TAG, "--dist", str(checkout / "dist")),
+        "is inside the checkout",
+    )
 
 
 @pytest.mark.parametrize("bad", ["0.5.16", "v0.5", "v1.2.3.4"])
@@ -194,32 +322,6 @@ def test_jobs_must_be_a_positive_integer(checkout: Path, bad: str) -> None:
     )
 
 
-def test_failed_go_build_shows_go_output_and_where(tmp_path: Path) -> None:
-    src = make_checkout(tmp_path / "src")
-    break_go_file(src, "litestream")
-    git(src, "commit", "-q", "-am", "broken")
-    git(src, "tag", "v0.6.0")
-    dist = tmp_path / "dist"
-    assert_one_error_line(
-        run_invoke("release.build", "--src", str(src), "--version", "v0.6.0", "--dist", str(dist), "--jobs", "2"),
-        "go build ./cmd/litestream (",
-        "cmd/litestream/main.go:",
-        f"artifacts kept in {dist}",
-    )
-    assert not list(dist.glob("*.tar.gz")) and not (dist / "checksums.txt").exists()
-
-
-def test_checkout_missing_archive_files_is_refused(tmp_path: Path) -> None:
-    src = make_checkout(tmp_path / "src")
-    (src / "etc" / "litestream.service").unlink()
-    git(src, "commit", "-q", "-am", "drop the unit file")
-    git(src, "tag", "-f", TAG)
-    assert_one_error_line(
-        run_invoke("release.build", "--src", str(src), "--version", TAG, "--dist", str(tmp_path / "d")),
-        "lacks etc/litestream.service",
-    )
-
-
 def test_release_build_src_not_litestream(tmp_path: Path) -> None:
     (tmp_path / "go.mod").write_text("module github.com/benbjohnson/litestream-not\n")
     assert_one_error_line(
@@ -227,18 +329,38 @@ def test_release_build_src_not_litestream(tmp_path: Path) -> None:
     )
 
 
-@pytest.mark.litestream
-def test_release_build_real_litestream(litestream_src: Path, tmp_path: Path) -> None:
-    """End to end on the real checkout (at a tag, clean): 8 archives that verify; binaries print the number."""
-    from release.build.checkout import open_checkout
+# --- the real Litestream checkout (LITESTREAM_SRC) ------------------------------------------------------------
 
-    tags = open_checkout(litestream_src).tags_at_head()
-    if not tags:
-        pytest.skip(f"{litestream_src} HEAD is not tagged")
-    version = parse_version(tags[-1])
-    job = run_release_build(litestream_src, tmp_path / "dist", version, snapshot=True)
-    assert archives_in(job.dist) == sorted(t.archive_name(version.number) for t in TARGETS)
-    proc = subprocess.run(["sha256sum", "-c", "checksums.txt"], cwd=job.dist, capture_output=True, text=True)
-    assert proc.returncode == 0, proc.stdout
-    with gzip.open(job.dist / TARGETS[0].archive_name(version.number)) as raw, tarfile.open(fileobj=raw) as tar:
-        assert tar.getnames() == [*EXTRAS, "litestream"]
+
+@pytest.mark.litestream
+def test_real_litestream_snapshot_names_and_version_are_goreleasers_own(
+    litestream_src: Path, goreleaser: Path, tmp_path: Path
+) -> None:
+    """release.build --snapshot against GoReleaser run by hand on a plain clone: same files, same version."""
+    job = run_release_build(litestream_src, tmp_path / "ours", None, snapshot=True)
+    theirs = tmp_path / "theirs" / litestream_src.name
+    subprocess.run(["git", "clone", "-q", str(litestream_src), str(theirs)], check=True)
+    head = subprocess.check_output(["git", "rev-parse", "HEAD"], cwd=litestream_src, text=True).strip()
+    subprocess.run(["git", "checkout", "-q", "--detach", head], cwd=theirs, check=True)
+    skip = [] if shutil.which("syft") else ["--skip=sbom"]
+    by_hand = subprocess.run(
+        [str(goreleaser), "release", "--snapshot", "--clean", *skip], cwd=theirs, capture_output=True, text=True
+    )
+    assert by_hand.returncode == 0, by_hand.stderr[-3000:]
+
+    def shipped(dist: Path) -> list[str]:
+        ours_only = {"release-build.json", "goreleaser.log", "config.yaml", "artifacts.json", "metadata.json"}
+        return sorted(p.name for p in dist.iterdir() if p.is_file() and p.name not in ours_only)
+
+    assert shipped(job.dist) == shipped(theirs / "dist")
+    assert sorted(p.name for p in job.dist.iterdir() if p.is_dir()) == sorted(
+        p.name for p in (theirs / "dist").iterdir() if p.is_dir()
+    )
+    ours_bin = dist_checks.host_binary(job.contents)
+    theirs_bin = dist_checks.host_binary(read_dist(theirs / "dist"))
+    assert ours_bin is not None and theirs_bin is not None
+    printed = [subprocess.check_output([str(b.path), "version"], text=True).strip() for b in (ours_bin, theirs_bin)]
+    assert printed[0] == printed[1] == job.contents.metadata.version
+    if job.contents.metadata.tag == "v0.5.16":  # the checkout the issue names
+        assert "litestream-v0.5.16-next-linux-x86_64.tar.gz" in shipped(job.dist)
+        assert printed[0] == "v0.5.16-next"

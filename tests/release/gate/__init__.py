@@ -1,1 +1,1 @@
-"""Tests of the release gate: nox sessions, ledger, preflight, go_test, workflows."""
+"""Tests of the release gate: nox sessions, ledger, preflight, go_test, the build and formula gates, workflows."""

@@ -17,6 +17,7 @@ import pytest
 
 from release.gate.go_test import ROOT_FAILS
 from tests.support.checkouts import ACTOR
+from tests.support.homebrew import file_server
 from tests.support.paths import PROJECT_ROOT
 
 # As root, chmod 000 does not stop a read, so this Litestream test cannot pass (v0.5.16 replica_internal_test.go).
@@ -51,14 +52,17 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
         options += ["--go-test-skip", go_test_skip]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
     env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
-    proc = subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    (tmp_path / "no-releases").mkdir()
+    with file_server(tmp_path / "no-releases") as releases:  # nothing published: the formula gate renders a preview
+        env["INVOKE_RELEASE_URL_BASE"] = releases
+        proc = subprocess.run(
+            [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
+            cwd=PROJECT_ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
     report = json.loads((out / "gate-report.json").read_text())
     statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
     assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
@@ -70,3 +74,8 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
     assert f"Release gate {version}: ✔ PASS" in markdown and head in markdown
     soak = next(gate for gate in report["gates"] if gate["name"] == "soak")
     assert "restore digests match" in soak["key_figure"]
+    build = next(gate for gate in report["gates"] if gate["name"] == "build")
+    assert "8 archives, 8 packages by GoReleaser v2.17.0" in build["key_figure"]
+    formula = next(gate for gate in report["gates"] if gate["name"] == "formula")
+    assert formula["key_figure"].startswith("PREVIEW from the build's checksums")
+    assert report["facts"]["formula_source"] == "preview"

@@ -270,6 +270,7 @@ def test_gate_facts_are_typed_and_round_trip_through_gate_report_json(tmp_path: 
         "checksums": str(tmp_path / "dist" / "checksums.txt"),
         "run_dir": str(run),
         "tagged_at_head": False,
+        "formula_source": None,
     }
     loaded = Ledger.load(parse_gate_args(argv))
     assert loaded is not None and loaded.facts == GateFacts(
@@ -280,6 +281,8 @@ def test_gate_facts_are_typed_and_round_trip_through_gate_report_json(tmp_path: 
 def test_facts_of_the_wrong_type_are_not_known_rather_than_guessed() -> None:
     facts = GateFacts.from_json({"bin_dir": 7, "checksums": "", "run_dir": "/r", "tagged_at_head": "yes", "x": 1})
     assert facts == GateFacts(run_dir=Path("/r"))
+    assert GateFacts.from_json({"formula_source": "guess"}).formula_source is None
+    assert GateFacts.from_json({"formula_source": "preview"}).formula_source == "preview"
 
 
 def test_a_gate_that_raises_skip_is_recorded_as_skipped_with_its_reason(tmp_path: Path) -> None:

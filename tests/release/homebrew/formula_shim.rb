@@ -28,6 +28,8 @@ class Formula
     def url(value) = (@stable_url = value)
     def on_macos = (yield if ENV.fetch("SHIM_OS") == "darwin")
     def on_linux = (yield if ENV.fetch("SHIM_OS") == "linux")
+    def on_intel = (yield if Hardware::CPU.intel?)
+    def on_arm = (yield if Hardware::CPU.arm?)
     def service(&block) = (@service_block = block)
     def test(&block) = (@test_block = block)
   end

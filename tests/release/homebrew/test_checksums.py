@@ -82,52 +82,73 @@ def test_archives_of_another_version_are_refused() -> None:
         pick_archives(read_checksums(text, source="t"), V)
 
 
-def test_flag_path_wins_over_dist(tmp_path: Path) -> None:
-    dist = tmp_path / "dist-checksums.txt"
-    dist.write_text("garbage\n")
+def local_build(root: Path, text: str = FULL) -> Path:
+    """A directory shaped like a build's dist/: checksums.txt with GoReleaser's metadata.json beside it."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "checksums.txt").write_text(text)
+    (root / "metadata.json").write_text('{"project_name": "litestream", "version": "0.5.16"}')
+    return root
+
+
+def test_a_published_copy_given_by_path_is_read(tmp_path: Path) -> None:
     notes: list[str] = []
-    got = load_checksums(V, given=str(CHECKSUMS), dist_file=dist, url_base="http://127.0.0.1:9", log=notes)
-    assert got.source == str(CHECKSUMS) and "--checksums" in notes[0]
+    got = load_checksums(V, given=str(CHECKSUMS), url_base="http://127.0.0.1:9", dist=tmp_path, log=notes)
+    assert got.source == str(CHECKSUMS) and not got.local and "--checksums" in notes[0]
+
+
+def test_a_local_builds_checksums_are_refused_without_preview(tmp_path: Path) -> None:
+    dist = local_build(tmp_path / "dist")
+    with pytest.raises(UserError, match=r"is a local build's .* pass --preview"):
+        load_checksums(V, given=str(dist / "checksums.txt"), url_base="http://127.0.0.1:9", dist=dist)
 
 
 def test_missing_flag_path_is_an_error(tmp_path: Path) -> None:
     with pytest.raises(UserError, match="does not exist"):
-        load_checksums(V, given=str(tmp_path / "nope.txt"), dist_file=tmp_path / "x", url_base="http://127.0.0.1:9")
+        load_checksums(V, given=str(tmp_path / "nope.txt"), url_base="http://127.0.0.1:9", dist=tmp_path)
 
 
 def test_flag_url_is_downloaded(tmp_path: Path) -> None:
     with file_server(release_dir(tmp_path)) as base:
-        got = load_checksums(V, given=f"{base}/v0.5.16/checksums.txt", dist_file=tmp_path / "x", url_base="unused")
+        got = load_checksums(V, given=f"{base}/v0.5.16/checksums.txt", url_base="unused", dist=tmp_path / "x")
     assert set(got.entries) >= FIVE
 
 
-def test_dist_checksums_of_this_version_are_used(tmp_path: Path) -> None:
-    dist = tmp_path / "checksums.txt"
-    dist.write_text(FULL)
+def test_preview_reads_the_local_build(tmp_path: Path) -> None:
+    dist = local_build(tmp_path / "dist")
     notes: list[str] = []
-    got = load_checksums(V, given=None, dist_file=dist, url_base="http://127.0.0.1:9", log=notes)
-    assert got.source == str(dist) and "release.build" in notes[0]
+    got = load_checksums(V, given=None, url_base="http://127.0.0.1:9", preview=True, dist=dist, log=notes)
+    assert got.local and got.source == str(dist / "checksums.txt") and "preview" in notes[0]
+    assert {a.name for a in pick_archives(got, V)} == FIVE
 
 
-def test_dist_of_another_version_falls_through_to_the_release_url(tmp_path: Path) -> None:
-    dist = tmp_path / "checksums.txt"
-    dist.write_text(FULL.replace("0.5.16", "0.5.15"))
-    notes: list[str] = []
+def test_preview_without_a_local_build_says_how_to_make_one(tmp_path: Path) -> None:
+    with pytest.raises(UserError, match=r"no local build at .*checksums\.txt; run invoke release\.build first"):
+        load_checksums(V, given=None, url_base="http://127.0.0.1:9", preview=True, dist=tmp_path)
+
+
+def test_without_preview_the_published_release_wins_over_a_local_build(tmp_path: Path) -> None:
+    dist = local_build(tmp_path / "dist", FULL.replace("0" * 8, "1" * 8))
     with file_server(release_dir(tmp_path / "srv")) as base:
-        got = load_checksums(V, given=None, dist_file=dist, url_base=base, log=notes)
-    assert got.source == f"{base}/v0.5.16/checksums.txt"
-    assert "skipped" in notes[0] and "0.5.15" in notes[0]
+        got = load_checksums(V, given=None, url_base=base, dist=dist)
+    assert got.source == f"{base}/v0.5.16/checksums.txt" and not got.local
 
 
 def test_release_url_is_the_default_source(tmp_path: Path) -> None:
     with file_server(release_dir(tmp_path)) as base:
-        got = load_checksums(V, given=None, dist_file=tmp_path / "absent.txt", url_base=base + "/")
+        got = load_checksums(V, given=None, url_base=base + "/", dist=tmp_path / "absent")
     assert {a.name for a in pick_archives(got, V)} == FIVE
 
 
 def test_release_not_published_is_a_404_line(tmp_path: Path) -> None:
     with file_server(tmp_path) as base, pytest.raises(UserError, match=r"HTTP 404.*is the release published"):
-        load_checksums(V, given=None, dist_file=tmp_path / "absent.txt", url_base=base)
+        load_checksums(V, given=None, url_base=base, dist=tmp_path / "absent")
+
+
+def test_release_not_published_with_a_local_build_points_at_preview(tmp_path: Path) -> None:
+    dist = local_build(tmp_path / "dist")
+    (tmp_path / "srv").mkdir()
+    with file_server(tmp_path / "srv") as base, pytest.raises(UserError, match=r"HTTP 404.*pass --preview"):
+        load_checksums(V, given=None, url_base=base, dist=dist)
 
 
 def test_unreachable_server_is_one_line_after_retries() -> None:

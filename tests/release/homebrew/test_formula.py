@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import subprocess
@@ -13,8 +14,8 @@ import yaml
 from common.settings import PROJECT_ROOT
 from common.versions import parse_version
 from release.homebrew.checksums_source import pick_archives, read_checksums
-from release.homebrew.formula import render_formula
-from release.homebrew.jobs import FORMULA_STEPS, FormulaInputs, prepare_formula
+from release.homebrew.formula import is_preview, render_formula
+from release.homebrew.jobs import FORMULA_STEPS, TAP_STEPS, FormulaInputs, prepare_formula
 from tests.support.cli import run_invoke
 from tests.support.homebrew import CHECKSUMS, GOLDEN, PUBLISHED
 
@@ -33,19 +34,32 @@ def rendered(version: str = "v0.5.16") -> str:
 
 
 def url_sha_by_platform(formula: str) -> dict[str, tuple[str, str]]:
-    """{"on_macos/Hardware::CPU.intel?": (url, sha256), ...} read from a formula's platform branches."""
+    """{"darwin-x86_64": (url, sha256), ...}: each url and the sha256 after it, keyed by the archive's platform."""
     found: dict[str, tuple[str, str]] = {}
-    block = ""
-    condition = ""
+    url = ""
     for line in formula.splitlines():
-        if m := re.match(r"^  (on_macos|on_linux) do$", line):
-            block = m.group(1)
-        elif m := re.match(r"^    if (.+)$", line):
-            condition = m.group(1)
-        elif m := re.match(r'^      url "(.+)"$', line):
+        if m := re.match(r'^\s+url "(.+)"$', line):
             url = m.group(1)
-        elif m := re.match(r'^      sha256 "([0-9a-f]{64})"$', line):
-            found[f"{block}/{condition}"] = (url, m.group(1))
+        elif m := re.match(r'^\s+sha256 "([0-9a-f]{64})"$', line):
+            platform = re.search(r"-((?:darwin|linux)-\w+)\.tar\.gz$", url)
+            assert platform, url
+            found[platform.group(1)] = (url, m.group(1))
+    return found
+
+
+def branches(formula: str) -> dict[str, tuple[str, ...]]:
+    """The blocks and conditions enclosing each archive's url: {"linux-armv6": ("on_linux", "on_arm", "else")}."""
+    stack: list[tuple[int, str]] = []
+    found: dict[str, tuple[str, ...]] = {}
+    for line in formula.splitlines():
+        indent, text = len(line) - len(line.lstrip()), line.strip()
+        while stack and stack[-1][0] >= indent and text in ("end", "else") and stack[-1][0] == indent:
+            stack.pop()
+            break
+        if text.endswith(" do") or text.startswith("if ") or text == "else":
+            stack.append((indent, text.removesuffix(" do")))
+        elif m := re.match(r'url ".*-((?:darwin|linux)-\w+)\.tar\.gz"$', text):
+            found[m.group(1)] = tuple(opener for _, opener in stack if opener != "class Litestream < Formula")
     return found
 
 
@@ -79,10 +93,42 @@ def test_header_class_and_metadata() -> None:
     assert '  license "Apache-2.0"' in lines
 
 
-def test_every_platform_installs_the_binary_and_the_config() -> None:
+def test_each_archive_sits_in_its_platform_branch() -> None:
+    assert branches(rendered()) == {
+        "darwin-x86_64": ("on_macos", "on_intel"),
+        "darwin-arm64": ("on_macos", "on_arm"),
+        "linux-x86_64": ("on_linux", "on_intel"),
+        "linux-arm64": ("on_linux", "on_arm", "if Hardware::CPU.is_64_bit?"),
+        "linux-armv6": ("on_linux", "on_arm", "else"),
+    }
+
+
+def test_one_install_method_in_the_class_body_as_homebrew_writes_it() -> None:
     text = rendered()
-    assert text.count('bin.install "litestream"') == 5
-    assert text.count('etc.install "etc/litestream.yml" => "litestream.yml"') == 5
+    assert text.count("  def install\n") == 1 and "define_method" not in text
+    install = text.split("  def install\n", 1)[1].split("  end\n", 1)[0]
+    assert install == '    bin.install "litestream"\n    etc.install "etc/litestream.yml" => "litestream.yml"\n'
+    assert "define_method(:install)" in PUBLISHED.read_text()  # what GoReleaser's template writes instead
+
+
+@needs_ruby
+@pytest.mark.parametrize(
+    ("os_name", "arch", "archive"),
+    [
+        ("darwin", "x86_64", "darwin-x86_64"),
+        ("darwin", "arm64", "darwin-arm64"),
+        ("linux", "x86_64", "linux-x86_64"),
+        ("linux", "arm64", "linux-arm64"),
+        ("linux", "armv6", "linux-armv6"),
+    ],
+)
+def test_ruby_picks_each_platforms_archive(tmp_path: Path, os_name: str, arch: str, archive: str) -> None:
+    formula = tmp_path / "litestream.rb"
+    formula.write_text(rendered())
+    env = {**os.environ, "SHIM_OS": os_name, "SHIM_ARCH": arch, "SHIM_PREFIX": str(tmp_path)}
+    shim = Path(__file__).with_name("formula_shim.rb")
+    result = subprocess.run(["ruby", str(shim), str(formula)], env=env, capture_output=True, text=True, timeout=60)
+    assert result.stdout.startswith(f"url: {URL_BASE}/v0.5.16/litestream-0.5.16-{archive}.tar.gz\n"), result.stderr
 
 
 def test_service_caveats_livecheck_and_a_test_that_asserts_the_version() -> None:
@@ -103,7 +149,9 @@ def test_prerelease_tags_render_with_their_urls() -> None:
 
 
 # Formula Cookbook order; Homebrew's ComponentsOrder cop needs the brew library, so it is checked here.
-COOKBOOK_ORDER = ["desc", "homepage", "license", "livecheck", "on_macos", "on_linux", "caveats", "service", "test"]
+COOKBOOK_ORDER = [
+    "desc", "homepage", "license", "livecheck", "on_macos", "on_linux", "install", "caveats", "service", "test",
+]  # fmt: skip
 
 
 def top_level_stanzas(formula: str) -> list[str]:
@@ -199,12 +247,22 @@ def test_default_output_is_formula_dir_of_this_repository() -> None:
     assert DEFAULT_OUTPUT == PROJECT_ROOT / "Formula" / "litestream.rb"
 
 
+def test_a_preview_is_marked_in_a_comment_line() -> None:
+    tag = parse_version("v0.5.16")
+    checksums = read_checksums(CHECKSUMS.read_text(), source="fixture")
+    text = render_formula(tag, pick_archives(checksums, tag), url_base=URL_BASE, preview=True)
+    assert is_preview(text) and not is_preview(rendered())
+    assert text.splitlines()[5].startswith("# PREVIEW: sha256 values of a local build")
+    assert text.replace(text.splitlines()[5] + "\n", "") == rendered()  # nothing else differs
+
+
 def test_the_formula_is_prepared_by_named_steps_in_order(tmp_path: Path) -> None:
     said: list[str] = []
-    inputs = FormulaInputs("v0.5.16", str(CHECKSUMS), URL_BASE, tmp_path / "no-dist" / "checksums.txt")
+    inputs = FormulaInputs("v0.5.16", str(CHECKSUMS), URL_BASE, tmp_path / "no-dist")
     job = prepare_formula(inputs, say=said.append)
     assert [step.name for step in FORMULA_STEPS] == ["version", "checksums", "archives", "render"]
     headings = [line.split(":")[0] for line in said if line.startswith("[")]
     assert headings == ["[1/4] version", "[2/4] checksums", "[3/4] archives", "[4/4] render"]
     assert f"  checksums: {CHECKSUMS} (--checksums)" in said
     assert job.text == GOLDEN.read_text()
+    assert [step.name for step in TAP_STEPS] == [*(step.name for step in FORMULA_STEPS), "downloads"]

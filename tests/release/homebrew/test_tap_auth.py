@@ -10,14 +10,19 @@ import pytest
 
 from common.errors import UserError
 from release.homebrew.git_auth import TOKEN_ENV, git_auth
-from release.homebrew.jobs import FormulaInputs, tap_job
+from release.homebrew.jobs import tap_job
 from release.homebrew.tap import TapTarget
 from tests.support.cli import run_invoke
-from tests.support.homebrew import CHECKSUMS, FAKE_TOKEN, GOLDEN, OLDER, commit_count, git_http_server, make_tap, show
-
-INPUTS = FormulaInputs(
-    "v0.5.16", str(CHECKSUMS), "https://github.com/benbjohnson/litestream/releases/download", Path("x")
+from tests.support.homebrew import (
+    FAKE_TOKEN,
+    OLDER,
+    ServedRelease,
+    commit_count,
+    git_http_server,
+    make_tap,
+    show,
 )
+
 SECRETS = (FAKE_TOKEN, base64.b64encode(f"x-access-token:{FAKE_TOKEN}".encode()).decode())
 
 
@@ -27,7 +32,7 @@ def assert_no_secret(text: str, where: str) -> None:
 
 
 def test_push_with_token_and_the_token_appears_nowhere(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
+    published: ServedRelease, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]
 ) -> None:
     make_tap(tmp_path / "srv", {"litestream.rb": OLDER.read_text()})
     trace = tmp_path / "git-trace.log"
@@ -39,7 +44,7 @@ def test_push_with_token_and_the_token_appears_nowhere(
     with git_http_server(tmp_path / "srv", FAKE_TOKEN) as (base, app):
         url = f"{base}/tap.git"
         result = tap_job(
-            INPUTS,
+            published.inputs(),
             TapTarget(url, "main", "Bot", "bot@example.invalid"),
             "litestream.rb",
             dry_run=False,
@@ -47,7 +52,7 @@ def test_push_with_token_and_the_token_appears_nowhere(
             workdir=work,
         )
     assert result.status == "pushed"
-    assert show(tmp_path / "srv" / "tap.git", "litestream.rb") == GOLDEN.read_text()
+    assert show(tmp_path / "srv" / "tap.git", "litestream.rb") == published.formula()
     assert any(a.startswith("Basic ") for a in app.authorizations), "the server never saw credentials"
     clone = work / "tap"
     assert_no_secret((clone / ".git" / "config").read_text(), ".git/config")
@@ -70,35 +75,54 @@ def git_remote_url(clone: Path) -> str:
     return str(Repo(clone).remotes.origin.url)
 
 
-def test_without_the_token_the_push_fails_with_a_hint(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_without_the_token_the_push_fails_with_a_hint(
+    published: ServedRelease, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_tap(tmp_path / "srv", {"litestream.rb": OLDER.read_text()})
     monkeypatch.delenv(TOKEN_ENV, raising=False)
     with git_http_server(tmp_path / "srv", FAKE_TOKEN) as (base, _), pytest.raises(UserError, match=f"set {TOKEN_ENV}"):
-        tap_job(INPUTS, TapTarget(f"{base}/tap.git", "main", "B", "b@x"), "litestream.rb", dry_run=False, say=print)
+        tap_job(
+            published.inputs(),
+            TapTarget(f"{base}/tap.git", "main", "B", "b@x"),
+            "litestream.rb",
+            dry_run=False,
+            say=print,
+        )
     assert commit_count(tmp_path / "srv" / "tap.git") == 1
 
 
-def test_wrong_token_fails_cleanly_without_echoing_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_wrong_token_fails_cleanly_without_echoing_it(
+    published: ServedRelease, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     make_tap(tmp_path / "srv", {"litestream.rb": OLDER.read_text()})
     monkeypatch.setenv(TOKEN_ENV, "wrong-fake-token-TESTONLY")
     with git_http_server(tmp_path / "srv", FAKE_TOKEN) as (base, _), pytest.raises(UserError) as caught:
-        tap_job(INPUTS, TapTarget(f"{base}/tap.git", "main", "B", "b@x"), "litestream.rb", dry_run=False, say=print)
+        tap_job(
+            published.inputs(),
+            TapTarget(f"{base}/tap.git", "main", "B", "b@x"),
+            "litestream.rb",
+            dry_run=False,
+            say=print,
+        )
     assert "wrong-fake-token-TESTONLY" not in str(caught.value)
     assert "Authentication failed" in str(caught.value)
 
 
-def test_token_through_the_real_cli_with_git_trace(tmp_path: Path) -> None:
+def test_token_through_the_real_cli_with_git_trace(published: ServedRelease, tmp_path: Path) -> None:
     make_tap(tmp_path / "srv", {"litestream.rb": OLDER.read_text()})
     with git_http_server(tmp_path / "srv", FAKE_TOKEN) as (base, _):
         result = run_invoke(
             "release.tap",
             "--version",
             "v0.5.16",
-            "--checksums",
-            str(CHECKSUMS),
             "--tap-repo",
             f"{base}/tap.git",
-            env={TOKEN_ENV: FAKE_TOKEN, "GIT_TRACE": "1", "GIT_TRACE_CURL": "1"},
+            env={
+                TOKEN_ENV: FAKE_TOKEN,
+                "GIT_TRACE": "1",
+                "GIT_TRACE_CURL": "1",
+                "INVOKE_RELEASE_URL_BASE": published.url_base,
+            },
         )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "pushed" in result.stdout
