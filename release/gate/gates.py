@@ -232,11 +232,15 @@ def evaluate_soak_repeat(run_dir: Path, commit: str | None, expected: int) -> Ou
     figure = f"{len(runs) - len(failed)} of {len(runs)} runs passed"
     data = read_json(RepeatDir(run_dir).repeat_json) or {}
     if failed:
-        reasons = "; ".join(f"run {n}: {o.reason}" for n, o in failed)
-        summary = f" ({data['summary']})" if isinstance(data.get("summary"), str) else ""
-        return Outcome(
-            "fail", figure, RepeatDir(run_dir).repeat_json, f"failed {len(failed)} of {len(runs)}{summary}: {reasons}"
-        )
+        checks = data.get("checks") if isinstance(data.get("checks"), dict) else {}
+        tally = [
+            f"{name} failed {row.get('failed')} of {len(runs)}"
+            for name, row in (checks or {}).items()
+            if isinstance(row, dict) and row.get("failed")
+        ]
+        reasons = "; ".join([*tally, *(f"run {n}: {o.reason}" for n, o in failed)])
+        reason = f"failed {len(failed)} of {len(runs)}: {reasons}"
+        return Outcome("fail", figure, RepeatDir(run_dir).repeat_json, reason)
     return Outcome("pass", f"{figure}; {outcomes[0].key_figure}", RepeatDir(run_dir).repeat_json)
 
 
@@ -283,12 +287,11 @@ def evaluate_analysis(run_dir: Path) -> Outcome:
     why = analysis.get("reason")
     if failed:
         return Outcome("fail", headline, run_dir / "analysis.json", f"failed criteria: {', '.join(failed)}")
-    if verdict != "pass" or unjudged:
-        if unjudged:
-            reason = f"not judged: {', '.join(unjudged)}"
-        else:
-            reason = f"verdict {verdict!r}" + (f": {why}" if why else "")
+    if verdict != "pass":
+        reason = f"verdict {verdict!r}" + (f": {why}" if why else "")
         return Outcome("fail", headline, run_dir / "analysis.json", reason)
+    if unjudged:
+        return Outcome("fail", headline, run_dir / "analysis.json", f"not judged: {', '.join(unjudged)}")
     return Outcome("pass", headline, run_dir / "analysis.json")
 
 

@@ -68,16 +68,17 @@ def tally(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return out
 
 
+def failed_of(row: dict[str, Any], total: int) -> str:
+    """``failed 1 of 3 (run 2)``, ``failed 2 of 3 (runs 1, 3)``."""
+    runs = row["failed_runs"]
+    return f"failed {row['failed']} of {total} (run{'s' if len(runs) > 1 else ''} {', '.join(map(str, runs))})"
+
+
 def summary_line(record: dict[str, Any]) -> str:
     """``2 of 3 runs passed; digests failed 1 of 3 (run 2)``: the repeat's verdict in words."""
     total = record["repeat"]
     text = f"{record['passed']} of {total} runs passed"
-    failures = [
-        f"{name} failed {row['failed']} of {total} (run{'s' if len(row['failed_runs']) > 1 else ''} "
-        f"{', '.join(map(str, row['failed_runs']))})"
-        for name, row in record["checks"].items()
-        if row["failed"]
-    ]
+    failures = [f"{name} {failed_of(row, total)}" for name, row in record["checks"].items() if row["failed"]]
     not_run = sum(1 for run in record["runs"] if run["status"] == "not_run")
     if failures:
         text += "; " + "; ".join(failures)
@@ -125,7 +126,7 @@ def print_table(console: Console, record: dict[str, Any]) -> None:
     for column in ("check", "passed", "failed", "not run"):
         table.add_column(column)
     for name, row in record["checks"].items():
-        failed = f"failed {row['failed']} of {total} (run {', '.join(map(str, row['failed_runs']))})"
+        failed = failed_of(row, total)
         table.add_row(
             name,
             f"{row['passed']} of {total}",

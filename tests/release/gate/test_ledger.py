@@ -225,7 +225,7 @@ def test_soak_run_of_another_commit_fails(tmp_path: Path) -> None:
 
 def test_soak_without_result_fails(tmp_path: Path) -> None:
     outcome = evaluate_soak_run(tmp_path, COMMIT)
-    assert outcome.status == "fail" and "no readable result.json" in str(outcome.reason)
+    assert outcome.status == "fail" and str(outcome.reason).startswith("INCOMPLETE: no result.json")
 
 
 def test_analysis_failed_criterion_fails_the_gate(tmp_path: Path) -> None:
