@@ -21,7 +21,7 @@ from common.timestamps import parse_utc
 from common.units import parse_duration
 from soak.faults.events import FaultEvent
 from soak.logs.blocks import iter_lines
-from soak.rundir import LAYOUT, NAME_GLOB, RunDir
+from soak.rundir import LAYOUT, NAME_GLOB, RepeatDir, RunDir
 from soak.rundir_schema import MetricsTick, ResultJson, RunJson, read_tolerant, summarize
 
 MAX_POINTS = 5000
@@ -83,6 +83,12 @@ def resolve_run_dir(text: str) -> Path:
     if not entries:
         raise UserError(f"run directory {path} is empty; nothing to analyze", code=2)
     logs = RunDir(path).logs
+    if RepeatDir(path).repeat_json.is_file() and not logs.is_dir():
+        raise UserError(
+            f"{path} holds the runs of soak.overnight --repeat (repeat.json has each check over them); analyze one "
+            f"run, e.g. invoke soak.analyze {RepeatDir(path).run(1).root}",
+            code=2,
+        )
     if not (logs.is_dir() and any(logs.glob("*.log"))):
         raise UserError(f"{path} has no {LAYOUT.logs.as_posix()}/*.log; is it a soak run directory?", code=2)
     return path.resolve()

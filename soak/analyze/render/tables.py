@@ -30,6 +30,8 @@ TITLES = {
 VERDICT_WORD = {"pass": "PASS", "fail": "FAIL", "incomplete": "INCOMPLETE"}
 # Keys a section keeps for the renderers to show their own way (the log lines of section 12), not as a table.
 QUOTED = ("log_excerpts",)
+# Columns analysis.json keeps for the bug report and for machines, left out of the tables (they repeat a neighbour).
+HIDDEN_COLUMNS = ("explained", "fault_at")
 MARK = {"pass": "PASS", "fail": "FAIL", "na": "n/a"}
 # What a row of a nested table is, by the key of the collection.
 _ROW_NAME = {
@@ -120,7 +122,7 @@ def _nested_table(key: str, value: Any, unit: str | None) -> Table | None:
             table.rows.append([str(name), *(_cell_of(item, column, unit) for column in columns)])
         return table
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        columns = _columns(value)
+        columns = [c for c in _columns(value) if c not in HIDDEN_COLUMNS]
         table = Table([*map(label, columns)], title=label(key))
         for item in value[:50]:
             table.rows.append([_cell_of(item, column, unit) for column in columns])

@@ -15,9 +15,9 @@ from soak.run.overnight import SoakRun
 from soak.run.repeat import derived_seed, run_repeat
 from soak.rundir import RepeatDir, Result, RunDir
 from soak.rundir_schema import RepeatJson, written_problems
-from tests.support.cli import assert_one_error_line
+from tests.support.cli import assert_one_error_line, run_invoke
 from tests.support.rundir import problems_in
-from tests.support.soak import STANDINS, invoke_cli, soak_params
+from tests.support.soak import STANDINS, clean_environ, invoke_cli, soak_params
 
 CHECKS = ("no_crash", "catch_up", "restore", "integrity", "row_counts", "digests")
 
@@ -131,6 +131,13 @@ def test_repeat_through_the_cli_runs_each_soak_in_its_own_dir_with_its_seed(tmp_
     assert "repeat run 1 of 2, fault seed 42" in out and "repeat run 2 of 2, fault seed 43" in out
     assert "failed 2 of 2 (runs 1, 2)" in out and "FAIL: 0 of 2 runs passed; no_crash failed 2 of 2 (runs 1, 2)" in out
     assert shlex.split(" ".join(shlex.quote(a) for a in replay))  # a command a shell takes back
+
+
+def test_analyzing_the_repeat_directory_itself_points_at_its_runs(tmp_path: Path) -> None:
+    _repeat(tmp_path, 2, {})
+    proc = run_invoke("soak.analyze", str(tmp_path / "repeat"), base=clean_environ())
+    assert proc.returncode == 2
+    assert_one_error_line(proc, "holds the runs of soak.overnight --repeat", f"{tmp_path / 'repeat' / 'run-1'}")
 
 
 def test_a_single_run_records_its_command_and_a_replay_with_the_drawn_seed(tmp_path: Path) -> None:
