@@ -54,6 +54,8 @@ def soak_alive(run: dict[str, Any]) -> bool:
 
 def run_state(root: Path) -> RunState:
     dirs = RunDir(root)
+    if not root.is_dir():
+        return RunState(False, False, f"no run directory {root}: the soak never started")
     has_result = dirs.result_json.is_file()
     run = _json(dirs.run_json) if dirs.run_json.is_file() else None
     ended = run is None or bool(run.get("ended_at"))

@@ -50,6 +50,8 @@ def test_a_run_without_result_json_is_incomplete_for_the_gate(tmp_path: Path) ->
     empty = tmp_path / "empty"
     empty.mkdir()
     assert str(evaluate_soak_run(empty, None).reason).startswith("INCOMPLETE: no result.json and no run.json")
+    never = tmp_path / "never"
+    assert evaluate_soak_run(never, None).reason == f"INCOMPLETE: no run directory {never}: the soak never started"
 
 
 @pytest.mark.parametrize("case", list(CASES))
