@@ -147,16 +147,41 @@ class RunDir:
         return self._write_json(self.result_json, data)
 
     def _write_json(self, path: Path, data: dict[str, Any]) -> Path:
-        """Write atomically, so a reader (or an interrupt) never sees half a file."""
-        tmp = path.with_suffix(path.suffix + ".tmp")
-        tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, **data}, indent=2) + "\n")
-        os.replace(tmp, path)
-        return path
+        return write_json(path, data)
 
     def append_metrics(self, tick: dict[str, Any]) -> None:
         """One line of metrics.jsonl (soak.rundir_schema.MetricsTick)."""
         with self.metrics.open("a") as fh:
             fh.write(json.dumps({"schema_version": SCHEMA_VERSION, **tick}) + "\n")
+
+
+def write_json(path: Path, data: dict[str, Any]) -> Path:
+    """Write atomically, so a reader (or an interrupt) never sees half a file."""
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    tmp.write_text(json.dumps({"schema_version": SCHEMA_VERSION, **data}, indent=2) + "\n")
+    os.replace(tmp, path)
+    return path
+
+
+@dataclass(frozen=True)
+class RepeatDir:
+    """What ``soak.overnight --repeat N`` makes of its test dir: one run directory per run, and repeat.json."""
+
+    root: Path
+
+    @property
+    def repeat_json(self) -> Path:
+        """The runs, their fault seeds and verdicts, and each check's passes and failures over them."""
+        return self.root / "repeat.json"
+
+    def run(self, number: int) -> RunDir:
+        """``run-<n>/``, a run directory like any other (n counts from 1)."""
+        return RunDir(self.root / f"run-{number}")
+
+    def write(self, data: dict[str, Any]) -> Path:
+        """repeat.json (soak.rundir_schema.RepeatJson)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        return write_json(self.repeat_json, data)
 
 
 @dataclass
@@ -183,6 +208,7 @@ class Result:
     tables: dict[str, Any] = field(default_factory=dict)
     catch_up: dict[str, Any] | None = None
     crash: dict[str, Any] | None = None
+    lost_rows: dict[str, Any] | None = None  # soak.run.lost_rows, when the restore differs
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -210,6 +236,7 @@ class Result:
             "tables": self.tables,
             "catch_up": self.catch_up,
             "crash": self.crash,
+            "lost_rows": self.lost_rows,
         }
 
 

@@ -120,6 +120,13 @@ class RunJson(Model):
     faults: dict[str, Any] | None = Field(None, description='the fault plan (README, "Soak under faults"), or null')
     faults_chain: dict[str, Any] | None = Field(None, description="the fault proxies that ran: versions, ports")
     notes: list[str] | None = Field(None, description="remarks the soak printed while setting up")
+    command: list[str] | None = Field(None, description="the command line as typed (URL credentials masked)")
+    replay_command: list[str] | None = Field(
+        None, description="the soak.overnight command that replays this run: its flags, --fault-seed made explicit"
+    )
+    pid: int | None = Field(None, description="the soak's own process id: alive with no ended_at = in progress")
+    host: str | None = Field(None, description="the machine it ran on (pid is only meaningful there)")
+    platform: str | None = Field(None, description="operating system and architecture, for bug reports")
 
 
 # ----------------------------------------------------------------------------------------------- faults.log
@@ -239,6 +246,48 @@ class Crash(Model):
     last_log_lines: list[str] | None = Field(None, description="the end of its log")
 
 
+class NearestFault(Model):
+    """The fault event closest in time to a range of rows (logs/faults.log)."""
+
+    kind: str | None = Field(None, description="kill, restart, outage or http_error")
+    event: str | None = Field(None, description="inject, start or end")
+    n: int | None = Field(None, description="the fault's number (kill 3)")
+    t: Time | None = Field(None, description="when it happened")
+    delta_s: Number | None = Field(None, description="rows' write time minus the fault's: < 0 written before it")
+
+
+class RowRange(Model):
+    """Ids adjacent in id order that share one fate."""
+
+    first_id: int | None = Field(None, description="first id of the range")
+    last_id: int | None = Field(None, description="last id of the range")
+    count: int | None = Field(None, description="rows in it")
+    written_first: Time | None = Field(None, description="earliest write time of its rows (text_field/timestamp)")
+    written_last: Time | None = Field(None, description="latest write time of its rows")
+    nearest_fault: NearestFault | None = Field(None, description="null without fault events")
+    explained: str | None = Field(None, description="ids 4658-4662 (5 rows), written 0.2 s before kill 3")
+
+
+class LostRows(Model):
+    """Source vs restore of one table, row by row (soak.run.lost_rows); lists keep the first 50 ranges."""
+
+    table: str | None = Field(None, description="load_test")
+    source_rows: int | None = Field(None, description="rows compared in the source")
+    restored_rows: int | None = Field(None, description="rows compared in the restore")
+    upto_id: int | None = Field(None, description="only ids up to this were compared; null: all")
+    missing: list[RowRange] | None = Field(None, description="in the source, not in the restore")
+    extra: list[RowRange] | None = Field(None, description="in the restore, not in the source")
+    changed: list[RowRange] | None = Field(None, description="in both, with different content")
+    missing_rows: int | None = Field(None, description="missing rows in all")
+    missing_ranges: int | None = Field(None, description="missing ranges in all")
+    extra_rows: int | None = Field(None, description="extra rows in all")
+    extra_ranges: int | None = Field(None, description="extra ranges in all")
+    changed_rows: int | None = Field(None, description="changed rows in all")
+    changed_ranges: int | None = Field(None, description="changed ranges in all")
+    summary: str | None = Field(None, description="one line: the first ranges of each kind, explained")
+    error: str | None = Field(None, description="why the comparison stopped early (a damaged restore), or null")
+
+
 class ResultJson(Model):
     """result.json: written once at the end, also on failure and interrupt."""
 
@@ -253,6 +302,52 @@ class ResultJson(Model):
     tables: dict[str, TableCompare] | None = Field(None, description="per user table")
     catch_up: CatchUp | None = Field(None, description="null when the run ended before it")
     crash: Crash | None = Field(None, description="null unless a child crashed")
+    lost_rows: LostRows | None = Field(None, description="load_test row by row when the restore differs, else null")
+
+
+# ---------------------------------------------------------------------------------------------- repeat.json
+class RepeatRun(Model):
+    """One run of the repeat."""
+
+    n: int | None = Field(None, description="its number, from 1")
+    run_dir: str | None = Field(None, description="its run directory (run-<n>/)")
+    fault_seed: int | None = Field(None, description="--fault-seed + n - 1; null without fault options")
+    status: str | None = Field(
+        None,
+        description="result.json status (pass, fail, interrupted); error: the run stopped on an error; "
+        "not_run: the repeat stopped before it",
+    )
+    exit_code: int | None = Field(None, description="what soak.overnight would have exited with for this run")
+    reason: str | None = Field(None, description="result.json reason, one sentence")
+    failed_checks: list[str] | None = Field(None, description="checks of result.json that did not pass")
+    lost_rows: str | None = Field(None, description="result.json lost_rows.summary, when the restore differed")
+
+
+class RepeatCheck(Model):
+    """One check over every run."""
+
+    passed: int | None = Field(None, description="runs in which it passed")
+    failed: int | None = Field(None, description="runs in which it failed")
+    not_run: int | None = Field(None, description="runs that ended before it (or never ran)")
+    failed_runs: list[int] | None = Field(None, description="the numbers of the runs where it failed")
+
+
+class RepeatJson(Model):
+    """repeat.json: rewritten after every run of ``--repeat N``, so an interrupted repeat keeps what it saw."""
+
+    schema_version: int | None = Field(None, description=f"always {SCHEMA_VERSION}")
+    status: Literal["pass", "fail", "interrupted", "running"] | None = Field(
+        None, description="pass only when all N runs passed; fail when any failed"
+    )
+    repeat: int | None = Field(None, description="N, the runs asked for")
+    base_fault_seed: int | None = Field(None, description="--fault-seed (drawn when not given); null without faults")
+    started_at: Time | None = Field(None, description="when the first run started")
+    ended_at: Time | None = Field(None, description="when the repeat ended; null while it runs")
+    passed: int | None = Field(None, description="runs that passed")
+    failed: int | None = Field(None, description="runs that failed (or stopped on an error)")
+    runs: list[RepeatRun] | None = Field(None, description="every run, in order, also those not run")
+    checks: dict[str, RepeatCheck] | None = Field(None, description="per check name: passes and failures over the runs")
+    summary: str | None = Field(None, description="one line: failed 1 of 3 ...")
 
 
 # -------------------------------------------------------------------------------------------------- reading

@@ -28,6 +28,8 @@ from release.gate.options import GateOptions
 from release.gate.runner import Gate, finish_gate, run_gate
 from release.homebrew.checksums_source import release_checksums_url
 from release.homebrew.downloads import http_status
+from soak.analyze.run_state import run_state
+from soak.rundir import RepeatDir
 
 BINARIES = ("litestream", "litestream-test")
 # The checks release.build records in release-build.json; each must have run for the build gate to pass.
@@ -194,11 +196,24 @@ def build(options: GateOptions, ledger: Ledger) -> Outcome:
 # --- soak ------------------------------------------------------------------------------------------------------
 
 
+# The checks a soak must have made and passed: no row-for-row verdict without them (result.json, docs/rundir.md).
+REQUIRED_CHECKS = ("restore", "row_counts", "digests")
+
+
 def evaluate_soak_run(run_dir: Path, commit: str | None) -> Outcome:
-    """Judge a soak run directory by its result.json (docs/rundir.md): status, checks, rows and digests."""
+    """Judge a soak run directory by its result.json (docs/rundir.md): status, checks, rows and digests.
+
+    Fail closed: a run that did not finish (no result.json, no ended_at, still running), or whose restore, row
+    counts or digests were never checked, fails with that one-line reason.
+    """
+    state = run_state(run_dir)
+    if not state.finished:
+        return Outcome("fail", "", run_dir, f"INCOMPLETE: {state.reason}")
     result = read_json(run_dir / "result.json")
     if result is None:
-        return Outcome("fail", "", run_dir, f"no readable result.json in {run_dir}: the soak did not finish")
+        return Outcome(
+            "fail", "", run_dir, f"INCOMPLETE: no readable result.json in {run_dir}: the soak did not finish"
+        )
     tables: dict[str, Any] = result.get("tables") or {}
     rows = result.get("rows_written")
     mismatched = [
@@ -213,20 +228,62 @@ def evaluate_soak_run(run_dir: Path, commit: str | None) -> Outcome:
     problems = []
     if result.get("status") != "pass":
         problems.append(f"soak status {result.get('status')!r}: {result.get('reason') or 'no reason given'}")
-    failed_checks = [str(check.get("name")) for check in result.get("checks") or [] if not check.get("passed")]
+    checks = [check for check in result.get("checks") or [] if isinstance(check, dict)]
+    failed_checks = [str(check.get("name")) for check in checks if not check.get("passed")]
     if failed_checks:
         problems.append(f"failed checks: {', '.join(failed_checks)}")
+    made = {check.get("name") for check in checks}
+    unjudged = [name for name in REQUIRED_CHECKS if name not in made]
+    if unjudged:
+        problems.append(f"not judged: result.json has no {', '.join(unjudged)} check")
     if not tables:
         problems.append("result.json has no table digests to compare")
     if mismatched:
         problems.append(f"restored digest differs from source for {', '.join(mismatched)}")
     if short_rows:
         problems.append(f"restored row count differs for {', '.join(short_rows)}")
+    lost = result.get("lost_rows")
+    if isinstance(lost, dict) and lost.get("summary"):
+        problems.append(f"lost rows: {lost['summary']}")
     run = read_json(run_dir / "run.json") or {}
     ran_on = run.get("litestream_commit")
     if commit and ran_on and ran_on != commit:
         problems.append(f"the soak ran Litestream {str(ran_on)[:12]}, not the checkout's {commit[:12]}")
     return Outcome("fail" if problems else "pass", figure, run_dir / "result.json", "; ".join(problems) or None)
+
+
+def soak_runs(run_dir: Path) -> list[Path] | None:
+    """The run directories of a ``--repeat`` soak (run-1/ .. run-N/, as repeat.json lists them), None for one run."""
+    repeat = RepeatDir(run_dir)
+    if not repeat.repeat_json.is_file():
+        return None
+    data = read_json(repeat.repeat_json) or {}
+    count = data.get("repeat")
+    count = count if isinstance(count, int) and not isinstance(count, bool) and count > 0 else 0
+    return [repeat.run(n).root for n in range(1, count + 1)]
+
+
+def evaluate_soak_repeat(run_dir: Path, commit: str | None, expected: int) -> Outcome:
+    """Every run of a ``--repeat N`` soak judged like a single one; all N must pass (none may be missing)."""
+    runs = soak_runs(run_dir) or []
+    if len(runs) != expected:
+        found = "no repeat.json" if not runs else f"repeat.json lists {len(runs)} runs"
+        return Outcome("fail", "", run_dir, f"INCOMPLETE: --soak-repeat {expected}, but {found} in {run_dir}")
+    outcomes = [evaluate_soak_run(path, commit) for path in runs]
+    failed = [(n, o) for n, o in enumerate(outcomes, 1) if o.status != "pass"]
+    figure = f"{len(runs) - len(failed)} of {len(runs)} runs passed"
+    data = read_json(RepeatDir(run_dir).repeat_json) or {}
+    if failed:
+        checks = data.get("checks") if isinstance(data.get("checks"), dict) else {}
+        tally = [
+            f"{name} failed {row.get('failed')} of {len(runs)}"
+            for name, row in (checks or {}).items()
+            if isinstance(row, dict) and row.get("failed")
+        ]
+        reasons = "; ".join([*tally, *(f"run {n}: {o.reason}" for n, o in failed)])
+        reason = f"failed {len(failed)} of {len(runs)}: {reasons}"
+        return Outcome("fail", figure, RepeatDir(run_dir).repeat_json, reason)
+    return Outcome("pass", f"{figure}; {outcomes[0].key_figure}", RepeatDir(run_dir).repeat_json)
 
 
 def soak(options: GateOptions, ledger: Ledger) -> Outcome:
@@ -238,8 +295,13 @@ def soak(options: GateOptions, ledger: Ledger) -> Outcome:
     args = ["soak.overnight", *source, "--duration", options.soak_duration, "--test-dir", str(run_dir)]
     if options.chaos:
         args.append("--chaos")
+    if options.soak_repeat > 1:
+        args += ["--repeat", str(options.soak_repeat)]
     code = run_invoke(args, out / "soak.log")
-    outcome = evaluate_soak_run(run_dir, ledger.commit)
+    if options.soak_repeat > 1:
+        outcome = evaluate_soak_repeat(run_dir, ledger.commit, options.soak_repeat)
+    else:
+        outcome = evaluate_soak_run(run_dir, ledger.commit)
     outcome.facts = GateFacts(run_dir=run_dir)
     if outcome.status == "pass" and code != 0:
         outcome.status, outcome.reason = "fail", f"invoke soak.overnight exited {code} although result.json passed"
@@ -249,33 +311,57 @@ def soak(options: GateOptions, ledger: Ledger) -> Outcome:
 # --- analyze ---------------------------------------------------------------------------------------------------
 
 
+REQUIRED_CRITERIA = ("restore", "rows_and_digests")
+
+
 def evaluate_analysis(run_dir: Path) -> Outcome:
-    """Judge analysis.json (docs/rundir.md): the verdict, and which criteria failed."""
+    """Judge analysis.json (docs/rundir.md): the verdict, which criteria failed, and that the decisive ones were
+    judged at all (fail closed: an ``na`` restore or rows_and_digests, or an INCOMPLETE verdict, fails)."""
     analysis = read_json(run_dir / "analysis.json")
     if analysis is None:
         return Outcome("fail", "", run_dir, f"no readable analysis.json in {run_dir}")
-    failed = [str(c.get("name")) for c in analysis.get("criteria") or [] if c.get("status") == "fail"]
+    criteria = [c for c in analysis.get("criteria") or [] if isinstance(c, dict)]
+    failed = [str(c.get("name")) for c in criteria if c.get("status") == "fail"]
+    judged = {str(c.get("name")) for c in criteria if c.get("status") == "pass"}
+    unjudged = [name for name in REQUIRED_CRITERIA if name not in judged and name not in failed]
     headline = str(analysis.get("headline") or "")
-    if analysis.get("verdict") != "pass" or failed:
-        reason = f"failed criteria: {', '.join(failed)}" if failed else f"verdict {analysis.get('verdict')!r}"
+    verdict = analysis.get("verdict")
+    why = analysis.get("reason")
+    if failed:
+        return Outcome("fail", headline, run_dir / "analysis.json", f"failed criteria: {', '.join(failed)}")
+    if verdict != "pass":
+        reason = f"verdict {verdict!r}" + (f": {why}" if why else "")
         return Outcome("fail", headline, run_dir / "analysis.json", reason)
+    if unjudged:
+        return Outcome("fail", headline, run_dir / "analysis.json", f"not judged: {', '.join(unjudged)}")
     return Outcome("pass", headline, run_dir / "analysis.json")
 
 
 def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
-    """``invoke soak.analyze`` on the soak's run directory; a failed criterion fails the gate."""
+    """``invoke soak.analyze`` on the soak's run directory (each run of a --soak-repeat); a failed criterion fails."""
     run_dir = ledger.facts.run_dir
     if ledger.gate("soak").status == "skipped" or run_dir is None:
         raise Skip("no soak run to analyze (soak was skipped)")
-    # analysis.json is always written into the run dir; --output keeps the same JSON off the terminal.
-    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json", "--output", f"{run_dir}/analysis.json"]
-    code = run_invoke(args, run_dir.parent / "analyze.log")
-    outcome = evaluate_analysis(run_dir)
-    if code == 2:
-        outcome.status, outcome.reason = "fail", "soak.analyze could not read the run directory (exit 2)"
-    elif outcome.status == "pass" and code != 0:
-        outcome.status, outcome.reason = "fail", f"invoke soak.analyze exited {code} although analysis.json passed"
-    return outcome
+    runs = soak_runs(run_dir) or [run_dir]
+    outcomes = []
+    for one in runs:
+        # analysis.json is always written into the run dir; --output keeps the same JSON off the terminal.
+        args = ["soak.analyze", "--run-dir", str(one), "--format", "json", "--output", f"{one}/analysis.json"]
+        code = run_invoke(args, run_dir.parent / "analyze.log")
+        outcome = evaluate_analysis(one)
+        if code == 2:
+            outcome.status, outcome.reason = "fail", "soak.analyze could not read the run directory (exit 2)"
+        elif outcome.status == "pass" and code != 0:
+            outcome.status, outcome.reason = "fail", f"invoke soak.analyze exited {code} although analysis.json passed"
+        outcomes.append(outcome)
+    if len(outcomes) == 1:
+        return outcomes[0]
+    failed = [(n, o) for n, o in enumerate(outcomes, 1) if o.status != "pass"]
+    figure = f"{len(runs) - len(failed)} of {len(runs)} runs passed"
+    if failed:
+        reasons = "; ".join(f"run {n}: {o.reason}" for n, o in failed)
+        return Outcome("fail", figure, run_dir, f"failed {len(failed)} of {len(runs)}: {reasons}")
+    return Outcome("pass", f"{figure}; {outcomes[0].key_figure}", run_dir)
 
 
 # --- formula ---------------------------------------------------------------------------------------------------

@@ -26,6 +26,7 @@ class GateOptions:
     chaos: bool = False
     publish: bool = False
     go_test_skip: str | None = None
+    soak_repeat: int = 1
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -37,6 +38,7 @@ class GateOptions:
             "chaos": self.chaos,
             "publish": self.publish,
             "go_test_skip": self.go_test_skip,
+            "soak_repeat": self.soak_repeat,
         }
 
 
@@ -56,7 +58,12 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     parser.add_argument("--publish", action="store_true")
     parser.add_argument("--out", default="gate-evidence")
     parser.add_argument("--go-test-skip")
+    parser.add_argument("--soak-repeat", default="1")
     args = parser.parse_args(list(argv))
+    if not args.soak_repeat.isdigit() or int(args.soak_repeat) < 1:
+        raise UserError(
+            f"--soak-repeat {args.soak_repeat!r} is not a whole number of runs, at least 1; e.g. --soak-repeat 3"
+        )
     unknown = [name for name in args.skip if name not in gates]
     if unknown:
         raise UserError(f"--skip {unknown[0]!r} is not a gate; choose from {', '.join(gates)}")
@@ -71,4 +78,5 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
         chaos=args.chaos,
         publish=args.publish,
         go_test_skip=args.go_test_skip,
+        soak_repeat=int(args.soak_repeat),
     )

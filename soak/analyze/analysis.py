@@ -5,8 +5,8 @@ The job, in order:
   2. faults    - logs/faults.log windows (soak.faults.events reads it), so errors inside them count as expected
   3. logs      - one streaming pass over litestream.log; load/populate/restore/validate logs
   4. databases - read-only row counts and pages of test.db / restored.db (old bash runs rely on them)
-  5. sections  - timeline ... summary (+ faults)
-  6. criteria  - the eight pass criteria and the verdict
+  5. sections  - timeline ... summary (+ faults, + lost rows when the restore differs)
+  6. criteria  - the eight pass criteria and the verdict (fail closed: soak.analyze.criteria.verdict)
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ from soak.analyze import sections as section
 from soak.analyze.databases import inspect_db
 from soak.analyze.inputs import STARVES, RunInputs, load_inputs
 from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log
+from soak.analyze.lost_rows_section import lost_rows_section, reproduce
+from soak.analyze.run_state import run_state
 from soak.analyze.side_logs import LoadStats, read_load_log, read_message_log
 from soak.faults.events import read_fault_events
 from soak.rundir import LAYOUT
@@ -80,21 +82,29 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         sections["faults"] = faultmod.fault_section(
             fault_windows, log.recovery_after if log else {}, fault_log.bad_lines, fault_grace_s
         )
+    lost = lost_rows_section(inputs, fault_log.events if has_fault_log else [], inputs.log("litestream"))
+    if lost is not None:
+        sections["lost_rows"] = lost
+        if sections["validation"].get("rows_ok") is False and lost.get("summary"):
+            sections["validation"]["rows_detail"] += f"; load_test row by row: {lost['summary']}"
     checklist = crit.judge(sections, thresholds)
-    verdict, headline = crit.verdict(checklist)
+    verdict, headline, reason = crit.verdict(checklist, run_outcome(inputs))
     sections["summary"] = section.summary(sections, verdict, headline)
+    sections["summary"]["reason"] = reason
     starves = {name: STARVES.get(name, []) for name in inputs.missing}
     data = {
         "schema_version": SCHEMA_VERSION,
         "run_dir": str(run_dir),
         "verdict": verdict,
         "headline": headline,
+        "reason": reason,
         "criteria": checklist,
         "sections": {k: sections[k] for k in _ORDER if k in sections},
         "missing": list(inputs.missing),
         "missing_starves": starves,
         "no_data": [k for k in _ORDER if k in sections and sections[k].get("no_data")],
         "input_warnings": inputs.warnings,
+        "reproduce": reproduce(inputs),
     }
     return Analysis(data=data, charts=_chart_series(inputs, log, load, faults, fault_grace_s))
 
@@ -111,6 +121,7 @@ _ORDER = (
     "resources",
     "summary",
     "faults",
+    "lost_rows",
 )
 _KEEP = (
     "Population complete",
@@ -121,6 +132,20 @@ _KEEP = (
     "Integrity check completed",
     "Quick check completed",
 )
+
+
+def run_outcome(inputs: RunInputs) -> crit.RunOutcome:
+    """Finished or not, and what result.json says: the run's side of the verdict."""
+    state = run_state(inputs.run_dir)
+    result = inputs.result
+    return crit.RunOutcome(
+        finished=state.finished,
+        in_progress=state.in_progress,
+        why_unfinished=state.reason,
+        status=result.status if result else None,
+        phase=result.phase if result else None,
+        reason=result.reason if result else None,
+    )
 
 
 def _scan_log(inputs: RunInputs, windows: FaultWindows, fault_ends: list[float]) -> LogStats | None:

@@ -1,7 +1,9 @@
-"""The eight pass criteria of the overnight soak, each with the number behind it.
+"""The eight pass criteria of the overnight soak, each with the number behind it, and the verdict over them.
 
 Thresholds scale with the run's duration (the seed's figures are for 8 h) and every one can be
-overridden. A criterion without data is ``na`` and never counts as passed.
+overridden. A criterion without data is ``na`` and never counts as passed: the verdict fails closed
+(``verdict``): PASS needs a finished run whose result.json says ``pass`` and the REQUIRED criteria judged
+and passed; a run that did not finish, or whose decisive evidence is missing, is INCOMPLETE.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ CRITERIA = (
     "memory_stable",
 )
 CriterionStatus = Literal["pass", "fail", "na"]  # na: no data to judge, never a pass
-Verdict = Literal["pass", "fail"]
+Verdict = Literal["pass", "fail", "incomplete"]
+# Without these judged there is no verdict on the replica at all: the restore and the row-by-row comparison.
+REQUIRED = ("restore", "rows_and_digests")
 SEED_DURATION_S = 8 * 3600.0
 SEED_MAX_CRITICAL = 10
 
@@ -172,14 +176,60 @@ def _memory(s: dict[str, Any], th: Thresholds) -> dict[str, Any]:
     return criterion("memory_stable", _pass(slope < limit), round(slope, 3), limit, detail)
 
 
-def verdict(criteria: list[dict[str, Any]]) -> tuple[Verdict, str]:
-    """(verdict, headline): pass needs no failure and at least one judged criterion."""
+@dataclass(frozen=True)
+class RunOutcome:
+    """What the run itself says: finished or not (soak.analyze.run_state), and result.json's status and reason."""
+
+    finished: bool = True
+    in_progress: bool = False
+    why_unfinished: str | None = None
+    status: str | None = "pass"
+    phase: str | None = None
+    reason: str | None = None
+
+
+def headline(criteria: list[dict[str, Any]]) -> str:
+    """``7/8 criteria passed; failed: ...; not judged: memory_stable``."""
     passed = [c["name"] for c in criteria if c["status"] == "pass"]
     failed = [c["name"] for c in criteria if c["status"] == "fail"]
     na = [c["name"] for c in criteria if c["status"] == "na"]
-    headline = f"{len(passed)}/{len(criteria)} criteria passed"
+    text = f"{len(passed)}/{len(criteria)} criteria passed"
     if failed:
-        headline += f"; failed: {', '.join(failed)}"
+        text += f"; failed: {', '.join(failed)}"
     if na:
-        headline += f"; not judged: {', '.join(na)}"
-    return ("pass" if passed and not failed else "fail"), headline
+        text += f"; not judged: {', '.join(na)}"
+    return text
+
+
+def verdict(criteria: list[dict[str, Any]], run: RunOutcome | None = None) -> tuple[Verdict, str, str | None]:
+    """(verdict, headline, reason): fail closed. ``reason`` is one line, None only for a pass.
+
+    In order: a run still in progress is INCOMPLETE (its figures are partial); a failed criterion or a result.json
+    that says ``fail`` is FAIL; a run that did not finish, was interrupted, or left a REQUIRED criterion unjudged is
+    INCOMPLETE; PASS needs none of these, result.json ``status: pass``, and the REQUIRED criteria passed. Other
+    ``na`` criteria are listed as not judged and never count toward PASS.
+    """
+    run = run or RunOutcome()
+    line = headline(criteria)
+    status = {c["name"]: c for c in criteria}
+    failed = [c for c in criteria if c["status"] == "fail"]
+    if run.in_progress:
+        return "incomplete", line, run.why_unfinished or "in progress"
+    if run.status == "fail":
+        where = f" in step {run.phase}" if run.phase else ""
+        return "fail", line, f"the soak failed{where}: {run.reason or 'result.json gives no reason'}"
+    if failed:
+        names = ", ".join(c["name"] for c in failed)
+        return "fail", line, f"failed criteria: {names} ({failed[0]['name']}: {failed[0].get('detail') or 'no detail'})"
+    if not run.finished:
+        return "incomplete", line, run.why_unfinished or "the soak did not finish"
+    if run.status == "interrupted":
+        return "incomplete", line, f"the soak was interrupted: {run.reason or 'result.json gives no reason'}"
+    unjudged = [status[name] for name in REQUIRED if status.get(name, {}).get("status") != "pass"]
+    if unjudged:
+        first = unjudged[0]
+        detail = first.get("detail") or "no evidence"
+        return "incomplete", line, f"not judged: {', '.join(c['name'] for c in unjudged)} ({first['name']}: {detail})"
+    if run.status != "pass":
+        return "incomplete", line, f"result.json status is {run.status!r}, not 'pass'"
+    return "pass", line, None

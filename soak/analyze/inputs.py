@@ -21,7 +21,7 @@ from common.timestamps import parse_utc
 from common.units import parse_duration
 from soak.faults.events import FaultEvent
 from soak.logs.blocks import iter_lines
-from soak.rundir import LAYOUT, NAME_GLOB, RunDir
+from soak.rundir import LAYOUT, NAME_GLOB, RepeatDir, RunDir
 from soak.rundir_schema import MetricsTick, ResultJson, RunJson, read_tolerant, summarize
 
 MAX_POINTS = 5000
@@ -46,14 +46,25 @@ def _started(path: Path) -> float:
 
 
 def latest_run_dir(base: Path | None = None) -> Path:
-    """The newest ``litestream-overnight-*`` directory in the system temp dir."""
+    """The newest FINISHED ``litestream-overnight-*`` directory in the system temp dir (one with result.json).
+
+    A run still going (or killed before its result) is no run to judge by default; name it to see its INCOMPLETE
+    report."""
     root = base or Path(tempfile.gettempdir())
     candidates = [p for p in root.glob(NAME_GLOB) if p.is_dir()]
     if not candidates:
         raise UserError(
             f"no {NAME_GLOB} directory in {root}; pass the run directory, e.g. invoke soak.analyze DIR", code=2
         )
-    return max(candidates, key=_started)
+    finished = [p for p in candidates if RunDir(p).result_json.is_file()]
+    if not finished:
+        newest = max(candidates, key=_started)
+        raise UserError(
+            f"no finished {NAME_GLOB} run in {root} (none has result.json; the newest, {newest.name}, may still be "
+            f"running); pass it explicitly to see its INCOMPLETE report: invoke soak.analyze {newest}",
+            code=2,
+        )
+    return max(finished, key=_started)
 
 
 def resolve_run_dir(text: str) -> Path:
@@ -72,6 +83,12 @@ def resolve_run_dir(text: str) -> Path:
     if not entries:
         raise UserError(f"run directory {path} is empty; nothing to analyze", code=2)
     logs = RunDir(path).logs
+    if RepeatDir(path).repeat_json.is_file() and not logs.is_dir():
+        raise UserError(
+            f"{path} holds the runs of soak.overnight --repeat (repeat.json has each check over them); analyze one "
+            f"run, e.g. invoke soak.analyze {RepeatDir(path).run(1).root}",
+            code=2,
+        )
     if not (logs.is_dir() and any(logs.glob("*.log"))):
         raise UserError(f"{path} has no {LAYOUT.logs.as_posix()}/*.log; is it a soak run directory?", code=2)
     return path.resolve()

@@ -370,6 +370,9 @@ def validation(inputs: RunInputs, side: dict[str, MessageLog], dbs: dict[str, di
                 out["rows_detail"] = "from result.json checks row_counts/digests"
     if "restore_ok" not in out:
         _validation_from_files(out, side, dbs)
+    if "restore_ok" not in out and result is not None:
+        ended = result.phase or "an early step"
+        out["restore_detail"] = f"result.json has no restore check (the soak ended in {ended})"
     if not out:
         out.update(_no_data("no result.json, validate.log, restore.log or restored.db"))
     return out

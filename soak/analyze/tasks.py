@@ -1,6 +1,7 @@
 """Tasks: ``soak.analyze`` (report, charts, pass criteria) and ``soak.compare`` (run-to-run deltas).
 
-Exit status of ``soak.analyze``: 0 pass, 1 fail, 2 unreadable input.
+Exit status of ``soak.analyze``: 0 pass, 1 fail, 2 unreadable input, 3 incomplete (the run did not finish, or its
+restore or rows were not judged). A verdict other than pass is also one line on stderr, saying why.
 """
 
 from __future__ import annotations
@@ -19,10 +20,12 @@ from soak.analyze import compare as comparemod
 from soak.analyze.analysis import Analysis, analyze_run
 from soak.analyze.criteria import Thresholds
 from soak.analyze.inputs import resolve_run_dir
+from soak.analyze.render.tables import VERDICT_WORD
 from soak.analyze.render.text import render_json, render_markdown, render_text
 from soak.rundir import RunDir
 
 FORMATS = ("text", "json", "markdown", "html")
+EXIT_CODES = {"pass": 0, "fail": 1, "incomplete": 3}
 
 
 def _duration(text: str, flag: str) -> float:
@@ -99,7 +102,7 @@ def write_reports(path: Path, analysis: Analysis, html_to: Path | None = None) -
     short_flags={"run_dir": "r", "format": "f", "output": "o"},
     help={
         "run_dir": "the soak run directory, also as the first argument (invoke soak.analyze DIR); "
-        "default latest: the newest litestream-overnight-* in the system temp dir",
+        "default latest: the newest finished (with result.json) litestream-overnight-* in the system temp dir",
         "format": "text (default), json or markdown to stdout; html writes analysis.html (or --output) and prints "
         "its path",
         "output": "write the --format report to this file instead of stdout; stdout gets the one-line verdict",
@@ -128,7 +131,7 @@ def analyze(
     memory_window: str = "10m",
     fault_grace: str = "30s",
 ) -> None:
-    """Analyze a soak run directory: report, pass criteria, charts; exit 0 pass, 1 fail, 2 bad input.
+    """Analyze a soak run directory: report, pass criteria, charts; exit 0 pass, 1 fail, 2 bad input, 3 incomplete.
 
     invoke soak.analyze [DIR]: DIR as the first argument or as --run-dir; without it, the newest run.
     """
@@ -142,7 +145,7 @@ def analyze(
     if format == "html":
         html = target or RunDir(path).analysis_html
         write_reports(path, analysis, html_to=html)
-        print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {html})")
+        print(f"{verdict_summary(analysis)} (report in {html})")
     else:
         texts = write_reports(path, analysis)
         chosen = texts.get(format) or render_markdown(analysis.data)
@@ -151,11 +154,20 @@ def analyze(
                 target.write_text(chosen, encoding="utf-8")
             except OSError as exc:
                 raise UserError(f"cannot write --output {output}: {exc.strerror}", where=str(path)) from None
-            print(f"{analysis.data['verdict'].upper()}: {analysis.data['headline']} (report in {output})")
+            print(f"{verdict_summary(analysis)} (report in {output})")
         else:
             sys.stdout.write(chosen)
+            if analysis.verdict != "pass":
+                print(verdict_summary(analysis), file=sys.stderr)  # the report is long; the why is one line
     if analysis.verdict != "pass":
-        raise Exit(code=1)
+        raise Exit(code=EXIT_CODES.get(analysis.verdict, 1))
+
+
+def verdict_summary(analysis: Analysis) -> str:
+    """``PASS: 7/8 criteria passed; ...`` or ``INCOMPLETE: in progress: ...``: the verdict in one line."""
+    data = analysis.data
+    word = VERDICT_WORD.get(analysis.verdict, analysis.verdict.upper())
+    return f"{word}: {data['reason']}" if data.get("reason") else f"{word}: {data['headline']}"
 
 
 @task(

@@ -14,7 +14,10 @@ into metrics.jsonl, and they are removed after the load stops, before catch-up a
 from __future__ import annotations
 
 import contextlib
+import os
+import platform
 import signal
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +40,7 @@ from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
 from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
 from soak.run.litestream_config import LitestreamConfig, Schedule
+from soak.run.lost_rows import differ_detail, explain_restore
 from soak.run.monitor import Lister, Monitor, TickHook
 from soak.run.params import SoakParams, check_free_disk, estimate_disk, human_bytes
 from soak.run.s3 import (
@@ -96,6 +100,8 @@ class SoakRun:
     tick_hooks: list[TickHook] = field(default_factory=list)
     run_json: dict[str, Any] = field(default_factory=dict)
     faults: SoakFaults | None = None
+    command: list[str] = field(default_factory=list)  # as typed (soak.run.command); run.json
+    replay_command: list[str] = field(default_factory=list)  # replays this one run, its fault seed explicit
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -178,6 +184,11 @@ def step_run_dir(run: SoakRun) -> None:
         "config": run.config.for_run_json(),
         "faults": run.faults.plan.to_json() if run.faults else None,
         "notes": run.notes,
+        "command": run.command or None,
+        "replay_command": run.replay_command or None,
+        "pid": os.getpid(),
+        "host": socket.gethostname(),
+        "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
     }
     if run.faults and (chain := run.faults.chain()):
         run.run_json["faults_chain"] = chain
@@ -370,6 +381,10 @@ def step_verify(run: SoakRun) -> None:
     r.check("integrity", integrity == "ok", f"PRAGMA integrity_check: {integrity[:200]}", integrity[:200])
     comparison = compare(run.dirs.db, run.dirs.restored)
     r.tables = comparison.tables
+    lost = explain_restore(run.dirs.db, run.dirs.restored, comparison.tables, run.dirs.faults_log)
+    if lost is not None:
+        r.lost_rows = lost.to_json()
+        run.say(f"  load_test row by row: {lost.summary()}")
     mismatched = [n for n, t in comparison.tables.items() if t["source_rows"] != t["restored_rows"]]
     total = sum(t["source_rows"] or 0 for t in comparison.tables.values())
     r.check(
@@ -377,14 +392,14 @@ def step_verify(run: SoakRun) -> None:
         comparison.counts_match,
         f"{len(comparison.tables)} tables, {total} rows equal"
         if comparison.counts_match
-        else f"differ: {', '.join(mismatched)}",
+        else differ_detail(mismatched, lost),
         total,
     )
     differ = [n for n, t in comparison.tables.items() if t["source_sha256"] != t["restored_sha256"]]
     r.check(
         "digests",
         comparison.digests_match,
-        "sha256 of every user table equal" if comparison.digests_match else f"differ: {', '.join(differ)}",
+        "sha256 of every user table equal" if comparison.digests_match else differ_detail(differ, lost),
         len(comparison.tables) - len(differ),
     )
     with log.open("a") as fh:
@@ -394,6 +409,8 @@ def step_verify(run: SoakRun) -> None:
                 f"  {name}: rows {t['source_rows']} -> {t['restored_rows']}; "
                 f"sha256 {t['source_sha256']} -> {t['restored_sha256']}\n"
             )
+        if lost is not None:
+            fh.write(f"  load_test row by row: {lost.summary()}\n")
         for check in r.checks:
             fh.write(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}\n")
 

@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import inspect
+from dataclasses import replace
+
 from invoke.context import Context
 from invoke.exceptions import Exit
 from invoke.tasks import task
 from rich.console import Console
 
-from common.errors import fail_cleanly
+from common.errors import UserError, fail_cleanly
 from common.invoke_tasks import Task
 from common.settings import Settings
-from soak.faults.plan import parse_fault_options
+from soak.faults.plan import FaultPlan, parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
+from soak.run import command
 from soak.run.binaries import check_source
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
-from soak.rundir import RunDir
+from soak.run.repeat import run_repeat
+from soak.rundir import RepeatDir, RunDir
 
 HELP = {
     "duration": "how long the load runs, e.g. 90s, 30m, 8h, 1h30m (default 8h)",
@@ -42,6 +47,8 @@ HELP = {
     "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
     "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
     "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
+    "repeat": "run the same soak N times (run-1/ .. run-N/ under --test-dir, fault seeds --fault-seed+n-1) and "
+    "report each check over the runs; passes only if every run passes (default 1)",
 }
 
 
@@ -90,9 +97,13 @@ def overnight(
     s3_error_rate: str | None = None,
     chaos: bool = False,
     fault_seed: str | None = None,
+    repeat: int = 1,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
+    flags = {name: value for name, value in locals().items() if name != "c"}  # first: only the flags so far
     settings = Settings.from_context(c)
+    if repeat < 1:
+        raise UserError(f"--repeat must be at least 1 (got {repeat}); e.g. --repeat 3")
     params = parse_params(
         duration=duration,
         initial_size=initial_size,
@@ -111,27 +122,47 @@ def overnight(
         bin_dir=bin,
         src_dir=src,
     )
+
+    def faults_with(seed: int | str | None) -> FaultPlan | None:
+        return parse_fault_options(
+            params.duration_s,
+            kill_every=kill_every,
+            restart_after=restart_after,
+            s3_latency=s3_latency,
+            s3_reset_rate=s3_reset_rate,
+            s3_outage=list(s3_outage or []),
+            s3_error_rate=s3_error_rate,
+            chaos=bool(chaos),
+            fault_seed=seed,
+        )
+
     # Validated here, before anything starts: a bad fault option costs nothing but one line.
-    plan = parse_fault_options(
-        params.duration_s,
-        kill_every=kill_every,
-        restart_after=restart_after,
-        s3_latency=s3_latency,
-        s3_reset_rate=s3_reset_rate,
-        s3_outage=list(s3_outage or []),
-        s3_error_rate=s3_error_rate,
-        chaos=bool(chaos),
-        fault_seed=fault_seed,
-    )
+    plan = faults_with(fault_seed)
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
     if params.src_dir is not None:
         check_source(params.src_dir)
-    run = SoakRun(
-        params=params,
-        dirs=RunDir(params.test_dir),
-        console=Console(highlight=False, soft_wrap=True),
-        faults=SoakFaults(plan) if plan else None,
-    )
-    code = run_soak(run)
+    console = Console(highlight=False, soft_wrap=True)
+    flags.update(bin=params.bin_dir and str(params.bin_dir), src=params.src_dir and str(params.src_dir))
+
+    def make_run(number: int, dirs: RunDir, seed: int | None) -> SoakRun:
+        """Run ``number`` of a repeat (0: the one run): its own directory, S3 prefix and fault seed."""
+        run_params = (
+            params if number == 0 else replace(params, test_dir=dirs.root, prefix=f"{params.prefix}-run-{number}")
+        )
+        run_plan = plan if number == 0 else faults_with(seed)
+        run = SoakRun(params=run_params, dirs=dirs, console=console, faults=SoakFaults(run_plan) if run_plan else None)
+        run.command = command.typed()
+        run.replay_command = command.replay("soak.overnight", flags, DEFAULTS, fault_seed=seed)
+        return run
+
+    seed = plan.seed if plan else None
+    if repeat == 1:
+        code = run_soak(make_run(0, RunDir(params.test_dir), seed))
+    else:
+        code = run_repeat(repeat, RepeatDir(params.test_dir), seed, make_run, console)
     if code:
         raise Exit(code=code)
+
+
+# The task's defaults: a replay command names only the flags that differ from them.
+DEFAULTS = {name: p.default for name, p in inspect.signature(overnight.body).parameters.items() if name != "c"}

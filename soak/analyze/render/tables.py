@@ -25,7 +25,13 @@ TITLES = {
     "resources": "9. Resources",
     "summary": "10. Summary",
     "faults": "11. Faults",
+    "lost_rows": "12. Lost rows",
 }
+VERDICT_WORD = {"pass": "PASS", "fail": "FAIL", "incomplete": "INCOMPLETE"}
+# Keys a section keeps for the renderers to show their own way (the log lines of section 12), not as a table.
+QUOTED = ("log_excerpts",)
+# Columns analysis.json keeps for the bug report and for machines, left out of the tables (they repeat a neighbour).
+HIDDEN_COLUMNS = ("explained", "fault_at")
 MARK = {"pass": "PASS", "fail": "FAIL", "na": "n/a"}
 # What a row of a nested table is, by the key of the collection.
 _ROW_NAME = {
@@ -36,6 +42,7 @@ _ROW_NAME = {
     "tables": "table",
     "faults": "fault",
     "checks": "check",
+    "ranges": "range",
 }
 # The unit of a criterion's value and threshold.
 _CRITERION_UNIT = {"memory_stable": "percent_per_hour"}
@@ -68,6 +75,21 @@ def checklist(data: dict[str, Any]) -> Table:
     return table
 
 
+def verdict_line(data: dict[str, Any]) -> str:
+    """``PASS - 7/8 criteria passed; ...``, or ``INCOMPLETE - <why>`` (the headline follows on its own line)."""
+    word = VERDICT_WORD.get(str(data["verdict"]), str(data["verdict"]).upper())
+    return f"{word} - {data.get('reason') or data['headline']}"
+
+
+def excerpts(section: dict[str, Any]) -> list[tuple[str, list[str]]]:
+    """(title, lines) of each quoted log window of a section."""
+    out = []
+    for item in section.get("log_excerpts") or []:
+        title = f"litestream.log, {item['kind']} ids {item['ids']}, {item['what']} ({item['from']} to {item['to']})"
+        out.append((title, list(item.get("lines") or []) or ["(no lines in this window)"]))
+    return out
+
+
 def missing_lines(data: dict[str, Any]) -> list[str]:
     """``metrics.jsonl (less data for: database, replication, resources)``, one per absent input."""
     return [
@@ -80,7 +102,7 @@ def section_tables(section: dict[str, Any]) -> list[Table]:
     main = Table(["", ""])
     nested: list[Table] = []
     for key, value in section.items():
-        if key in ("no_data", "why"):
+        if key in ("no_data", "why", *QUOTED):
             continue
         unit = unit_of(key)
         table = _nested_table(key, value, unit)
@@ -100,7 +122,7 @@ def _nested_table(key: str, value: Any, unit: str | None) -> Table | None:
             table.rows.append([str(name), *(_cell_of(item, column, unit) for column in columns)])
         return table
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        columns = _columns(value)
+        columns = [c for c in _columns(value) if c not in HIDDEN_COLUMNS]
         table = Table([*map(label, columns)], title=label(key))
         for item in value[:50]:
             table.rows.append([_cell_of(item, column, unit) for column in columns])

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from typing import Any
 
 from rich import box
@@ -15,7 +16,7 @@ from rich.console import Console
 from rich.padding import Padding
 from rich.table import Table as RichTable
 
-from soak.analyze.render.tables import TITLES, Table, checklist, missing_lines, section_tables
+from soak.analyze.render.tables import TITLES, Table, checklist, excerpts, missing_lines, section_tables, verdict_line
 
 WIDTH = 120
 
@@ -46,7 +47,9 @@ def render_text(data: dict[str, Any], width: int = WIDTH) -> str:
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, color_system=None, force_terminal=False, highlight=False)
     console.print(f"Soak analysis: {data['run_dir']}", soft_wrap=True)
-    console.print(f"VERDICT: {data['verdict'].upper()} - {data['headline']}", soft_wrap=True)
+    console.print(f"VERDICT: {verdict_line(data)}", soft_wrap=True)
+    if data.get("reason"):
+        console.print(f"  {data['headline']}", soft_wrap=True)
     console.print()
     console.print("Pass criteria")
     console.print(_rich(checklist(data)))
@@ -64,10 +67,14 @@ def render_text(data: dict[str, Any], width: int = WIDTH) -> str:
             console.print(f"  NO DATA: {section.get('why')}", soft_wrap=True)
         for table in section_tables(section):
             console.print(_rich(table))
+        for title, lines in excerpts(section):
+            console.print(f"    {title}:", soft_wrap=True)
+            for line in lines:
+                console.print(f"      {line}", soft_wrap=True, markup=False)
     return "\n".join(line.rstrip() for line in buffer.getvalue().splitlines()) + "\n"
 
 
-def _md(text: str) -> str:
+def md(text: str) -> str:
     return text.replace("|", "\\|").replace("\n", " ")
 
 
@@ -75,16 +82,34 @@ def _md_table(table: Table) -> list[str]:
     out = [f"**{table.title}**", ""] if table.title else []
     headers = [h or " " for h in table.headers]
     out += ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    out += ["| " + " | ".join(_md(c) for c in row) + " |" for row in table.rows]
+    out += ["| " + " | ".join(md(c) for c in row) + " |" for row in table.rows]
     return [*out, ""]
 
 
 def render_markdown(data: dict[str, Any]) -> str:
-    out = [f"# Soak analysis: `{data['run_dir']}`", "", f"**Verdict: {data['verdict'].upper()}** - {data['headline']}"]
+    """The report in Markdown; for a failed run, a bug report to paste upstream first (render.bug_report)."""
+    if data["verdict"] == "fail":
+        from soak.analyze.render.bug_report import render_bug_report
+
+        return render_bug_report(data, _analysis_markdown(data))
+    return _analysis_markdown(data)
+
+
+def fence(lines: list[str], lang: str = "") -> list[str]:
+    """A Markdown code block that no quoted line can close: its fence is longer than any run of backticks inside."""
+    longest = max((len(run) for line in lines for run in re.findall(r"`+", line)), default=0)
+    ticks = "`" * max(3, longest + 1)
+    return [f"{ticks}{lang}", *lines, ticks]
+
+
+def _analysis_markdown(data: dict[str, Any]) -> str:
+    out = [f"# Soak analysis: `{data['run_dir']}`", "", f"**Verdict: {verdict_line(data).replace(' - ', '** - ', 1)}"]
+    if data.get("reason"):
+        out += ["", data["headline"]]
     out += ["", "| | criterion | value | threshold | detail |", "|---|---|---|---|---|"]
     icons = {"pass": "✔", "fail": "✘", "na": "–"}
     for c, row in zip(data["criteria"], checklist(data).rows, strict=True):
-        out.append(f"| {icons[c['status']]} | `{c['name']}` | {_md(row[2])} | {_md(row[3])} | {_md(row[4])} |")
+        out.append(f"| {icons[c['status']]} | `{c['name']}` | {md(row[2])} | {md(row[3])} | {md(row[4])} |")
     if data["missing"]:
         out += ["", "**Missing inputs:** " + "; ".join(f"`{line}`" for line in missing_lines(data))]
     out += [f"- warning: {w}" for w in data.get("input_warnings") or []]
@@ -94,4 +119,6 @@ def render_markdown(data: dict[str, Any]) -> str:
             out += [f"_No data: {section.get('why')}_", ""]
         for table in section_tables(section):
             out += _md_table(table)
+        for title, lines in excerpts(section):
+            out += [f"**{md(title)}**", "", *fence(lines), ""]
     return "\n".join(out).rstrip("\n") + "\n"

@@ -172,12 +172,18 @@ def test_a_ledger_for_another_version_is_not_continued(tmp_path: Path) -> None:
 def _run_dir(tmp_path: Path, *, restored: str = "a" * 64, status: str = "pass", commit: str = COMMIT) -> Path:
     run = tmp_path / "run"
     run.mkdir()
-    (run / "run.json").write_text(json.dumps({"schema_version": 1, "litestream_commit": commit}))
+    times = {"started_at": "2026-12-01T07:00:00.000Z", "ended_at": "2026-12-01T07:30:00.000Z"}
+    (run / "run.json").write_text(json.dumps({"schema_version": 1, **times, "litestream_commit": commit}))
     result = {
         "schema_version": 1,
         "status": status,
+        **times,
         "reason": None if status == "pass" else "restore digest mismatch",
-        "checks": [{"name": "restore", "passed": True}, {"name": "digests", "passed": restored == "a" * 64}],
+        "checks": [
+            {"name": "restore", "passed": True},
+            {"name": "row_counts", "passed": True},
+            {"name": "digests", "passed": restored == "a" * 64},
+        ],
         "rows_written": 12345,
         "tables": {
             "load_test": {
@@ -219,7 +225,7 @@ def test_soak_run_of_another_commit_fails(tmp_path: Path) -> None:
 
 def test_soak_without_result_fails(tmp_path: Path) -> None:
     outcome = evaluate_soak_run(tmp_path, COMMIT)
-    assert outcome.status == "fail" and "no readable result.json" in str(outcome.reason)
+    assert outcome.status == "fail" and str(outcome.reason).startswith("INCOMPLETE: no result.json")
 
 
 def test_analysis_failed_criterion_fails_the_gate(tmp_path: Path) -> None:
@@ -233,7 +239,8 @@ def test_analysis_failed_criterion_fails_the_gate(tmp_path: Path) -> None:
     outcome = evaluate_analysis(tmp_path)
     assert outcome.status == "fail"
     assert outcome.reason == "failed criteria: rows_and_digests"
-    analysis.update(verdict="pass", criteria=[{"name": "no_crash", "status": "pass"}], headline="8/8 criteria passed")
+    judged = [{"name": name, "status": "pass"} for name in ("no_crash", "restore", "rows_and_digests")]
+    analysis.update(verdict="pass", criteria=judged, headline="8/8 criteria passed")
     (tmp_path / "analysis.json").write_text(json.dumps(analysis))
     assert evaluate_analysis(tmp_path).status == "pass"
 

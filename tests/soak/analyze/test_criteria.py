@@ -170,10 +170,10 @@ def test_thresholds_scale_with_duration() -> None:
 
 def test_verdict_counts_na_apart() -> None:
     rows = [{"name": n, "status": "pass"} for n in CRITERIA[:7]] + [{"name": "memory_stable", "status": "na"}]
-    assert verdict(rows) == ("pass", "7/8 criteria passed; not judged: memory_stable")
+    assert verdict(rows) == ("pass", "7/8 criteria passed; not judged: memory_stable", None)
     rows[0]["status"] = "fail"
     assert verdict(rows)[0] == "fail"
-    assert verdict([{"name": n, "status": "na"} for n in CRITERIA])[0] == "fail"
+    assert verdict([{"name": n, "status": "na"} for n in CRITERIA])[0] == "incomplete", "nothing judged is no pass"
 
 
 def test_growth_windows_follow_samples_not_clock_edges(run: Path) -> None:
