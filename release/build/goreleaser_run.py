@@ -23,6 +23,9 @@ ALWAYS_SKIP = ("publish", "announce", "sign", "docker")
 # A tool `goreleaser healthcheck` finds missing -> the --skip value of the only pipe that needs it.
 TOOL_PIPES = {"syft": "sbom", "docker": "docker", "cosign": "sign", "gpg": "sign", "gpg2": "sign"}
 _MISSING = re.compile(r"⚠\s+(\S+)\s+-\s+not present in path")
+# Terminal colour codes: CI runners often set CLICOLOR_FORCE, which makes GoReleaser colour even a pipe.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+_FORCE_COLOUR = ("CLICOLOR_FORCE", "FORCE_COLOR")
 # Tokens never reach GoReleaser: nothing is published, so nothing needs them.
 _SECRET_SUFFIXES = ("_TOKEN", "_KEY", "_SECRET", "_PASSWORD")
 
@@ -71,6 +74,9 @@ def scratch_clone(src: Path, head_sha: str, dest: Path, *, with_worktree: bool =
 def goreleaser_env(tag: str | None = None) -> dict[str, str]:
     """Go's environment (GOTOOLCHAIN=local) without secrets; ``tag`` pins GoReleaser's current tag."""
     env = {k: v for k, v in go_env().items() if not k.endswith(_SECRET_SUFFIXES)}
+    for name in _FORCE_COLOUR:
+        env.pop(name, None)
+    env["NO_COLOR"] = "1"
     env.pop("GORELEASER_CURRENT_TAG", None)
     env.pop("GORELEASER_PREVIOUS_TAG", None)
     if tag:
@@ -78,9 +84,14 @@ def goreleaser_env(tag: str | None = None) -> dict[str, str]:
     return env
 
 
+def plain(output: str) -> str:
+    """GoReleaser's output without colour codes, whatever the environment asked for."""
+    return _ANSI.sub("", output)
+
+
 def failure_summary(output: str) -> str:
     """GoReleaser's own error, one line: the last ``⨯`` line and the ``│`` lines under it."""
-    lines = output.splitlines()
+    lines = plain(output).splitlines()
     for index in range(len(lines) - 1, -1, -1):
         if "⨯" in lines[index]:
             parts = [lines[index].split("⨯", 1)[1]]
@@ -101,7 +112,7 @@ def healthcheck(binary: Path, clone: Path) -> dict[str, str]:
     proc = subprocess.run(
         [str(binary), "healthcheck"], cwd=clone, capture_output=True, text=True, env=goreleaser_env(), check=False
     )
-    output = proc.stdout + proc.stderr
+    output = plain(proc.stdout + proc.stderr)
     missing = _MISSING.findall(output)
     if proc.returncode != 0 and not missing:
         raise UserError(f"goreleaser healthcheck failed: {failure_summary(output)}")

@@ -22,6 +22,7 @@ from common.versions import parse_version
 from release.build import dist_checks
 from release.build.goreleaser_config import find_config, load_config
 from release.build.goreleaser_dist import read_dist
+from release.build.goreleaser_run import failure_summary, goreleaser_env, healthcheck
 from release.build.release_build import ReleaseBuild, run_release_build
 from tests.support.cli import assert_one_error_line
 from tests.support.golit import (
@@ -142,6 +143,22 @@ def test_sboms_are_skipped_only_without_syft_and_it_says_so(goreleaser: Path, tm
     assert "skipping sbom: syft is not on PATH" in proc.stdout
     data = json.loads((tmp_path / "d" / "release-build.json").read_text())
     assert data["skipped"] == {"sbom": "syft is not on PATH"}
+
+
+def test_healthcheck_reads_missing_tools_when_the_environment_forces_colour(
+    goreleaser: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """CI runners set CLICOLOR_FORCE; GoReleaser then colours a pipe too, and a missing syft must still be read."""
+    src = make_checkout(tmp_path / "src")
+    monkeypatch.setenv("CLICOLOR_FORCE", "1")
+    monkeypatch.setenv("PATH", str(tools_dir(tmp_path, "go", "git")))
+    assert healthcheck(goreleaser, src) == {"syft": "sbom"}
+    assert "NO_COLOR" in goreleaser_env() and "CLICOLOR_FORCE" not in goreleaser_env()
+
+
+def test_goreleaser_failure_summary_ignores_colour_codes() -> None:
+    coloured = "\x1b[1;91m  \u2a2f\x1b[m command failed   \x1b[1;91merror\x1b[m=one or more checks failed\n"
+    assert failure_summary(coloured) == "command failed error=one or more checks failed"
 
 
 def test_check_reproducible_finds_the_fixed_config_reproducible(goreleaser: Path, tmp_path: Path) -> None:
