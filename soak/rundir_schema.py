@@ -96,6 +96,7 @@ class S3Location(Model):
 class Config(Model):
     """The schedule written into litestream.yml."""
 
+    schedule: str | None = Field(None, description="the --schedule preset: default or fast")
     snapshot_interval_s: Number | None = Field(None, description="snapshot.interval, seconds")
     snapshot_retention_s: Number | None = Field(None, description="snapshot.retention, seconds")
     levels_s: list[Number] | None = Field(None, description="compaction interval of levels 1, 2, ..., seconds")

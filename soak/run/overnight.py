@@ -534,7 +534,7 @@ def banner(run: SoakRun) -> None:
         c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials: the standard AWS chain, refreshed")
     s = run.schedule
     c.print(
-        f"  schedule  snapshot every {format_duration(s.snapshot_interval_s)} kept "
+        f"  schedule  {s.name}: snapshot every {format_duration(s.snapshot_interval_s)} kept "
         f"{format_duration(s.snapshot_retention_s)}; levels {', '.join(format_duration(v) for v in s.levels_s)}; "
         f"checkpoint every {format_duration(s.checkpoint_interval_s)}"
     )

@@ -17,6 +17,7 @@ from soak.faults.plan import FaultPlan, parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
 from soak.run import command
 from soak.run.binaries import check_source
+from soak.run.litestream_config import schedule_named
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
 from soak.run.repeat import run_repeat
@@ -47,6 +48,9 @@ HELP = {
     "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
     "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
     "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
+    "schedule": "litestream.yml's snapshot, retention, compaction and checkpoint cadence: default (snapshots every 10m "
+    "kept 1h, levels 30s..1h) or fast (snapshots every 30s kept 2m, levels 15s/30s/1m, checkpoints every 10s: the "
+    "short mode of Litestream's LTX behaviour suite, so cadence and retention show within minutes)",
     "repeat": "run the same soak N times (run-1/ .. run-N/ under --test-dir, fault seeds --fault-seed+n-1) and "
     "report each check over the runs; passes only if every run passes (default 1)",
 }
@@ -97,6 +101,7 @@ def overnight(
     s3_error_rate: str | None = None,
     chaos: bool = False,
     fault_seed: str | None = None,
+    schedule: str = "default",
     repeat: int = 1,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
@@ -136,6 +141,7 @@ def overnight(
             fault_seed=seed,
         )
 
+    cadence = schedule_named(schedule)
     # Validated here, before anything starts: a bad fault option costs nothing but one line.
     plan = faults_with(fault_seed)
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
@@ -150,7 +156,13 @@ def overnight(
             params if number == 0 else replace(params, test_dir=dirs.root, prefix=f"{params.prefix}-run-{number}")
         )
         run_plan = plan if number == 0 else faults_with(seed)
-        run = SoakRun(params=run_params, dirs=dirs, console=console, faults=SoakFaults(run_plan) if run_plan else None)
+        run = SoakRun(
+            params=run_params,
+            dirs=dirs,
+            console=console,
+            faults=SoakFaults(run_plan) if run_plan else None,
+            schedule=cadence,
+        )
         run.command = command.typed()
         run.replay_command = command.replay("soak.overnight", flags, DEFAULTS, fault_seed=seed)
         return run

@@ -14,7 +14,7 @@ import requests
 import yaml
 
 from common.processes import Child, free_port
-from soak.run.litestream_config import LitestreamConfig
+from soak.run.litestream_config import SCHEDULES, LitestreamConfig, schedule_named
 from soak.run.s3 import S3Target
 from tests.support.soak import FAKE_CREDS, Moto, moto
 
@@ -51,6 +51,19 @@ def test_rendered_document_uses_current_keys(tmp_path: Path) -> None:
         "endpoint": "http://127.0.0.1:9000",
         "force-path-style": True,
     }
+
+
+def test_fast_schedule_is_the_suites_short_mode_with_retention_inside_ten_minutes(tmp_path: Path) -> None:
+    base = s3_config(tmp_path / "test.db")
+    fast = LitestreamConfig(
+        db_path=base.db_path, metrics_addr=base.metrics_addr, s3=base.s3, schedule=SCHEDULES["fast"]
+    )
+    doc = yaml.safe_load(fast.render())
+    assert doc["snapshot"] == {"interval": "30s", "retention": "2m"}
+    assert [lvl["interval"] for lvl in doc["levels"]] == ["15s", "30s", "1m"]
+    assert doc["dbs"][0]["checkpoint-interval"] == "10s"
+    assert fast.for_run_json()["schedule"] == "fast" and base.for_run_json()["schedule"] == "default"
+    assert schedule_named(" fast ") is SCHEDULES["fast"]
 
 
 def test_no_obsolete_keys_and_no_credentials(tmp_path: Path) -> None:

@@ -122,6 +122,7 @@ def test_small_payload_rows_need_no_overflow_page() -> None:
         (["--pattern", "sawtooth"], "unknown"),
         (["--workers", "20", "--write-rate", "10"], "greater than --write-rate"),
         (["--read-ratio", "2"], "--read-ratio must be between 0 and 1"),
+        (["--schedule", "hourly"], "--schedule 'hourly' is not a known schedule; use one of: default, fast"),
     ],
 )
 def test_cli_bad_input_one_error_line(args: list[str], needle: str, tmp_path: Path) -> None:
