@@ -1,4 +1,4 @@
-"""Shared fixtures: a real Litestream checkout when LITESTREAM_SRC names one."""
+"""Shared fixtures: a real Litestream checkout when LITESTREAM_SRC names one; no colour in what tests read."""
 
 from __future__ import annotations
 
@@ -6,6 +6,13 @@ import os
 from pathlib import Path
 
 import pytest
+
+# The tests read what the tasks print through pipes. A CI that forces colour on for every program (FORCE_COLOR for
+# rich, CLICOLOR_FORCE for Go tools) would put escape codes between the words they look for, so the tests and every
+# process they start run with colour off, as a pipe normally gets it.
+for _forced in ("FORCE_COLOR", "CLICOLOR_FORCE"):
+    os.environ.pop(_forced, None)
+os.environ["NO_COLOR"] = "1"
 
 
 @pytest.fixture
