@@ -99,22 +99,30 @@ def check_xattrs(directory: Path) -> None:
 class EmbeddedS3:
     """versitygw over ``data_dir`` on a free loopback port, in its own process group, with per-run root keys."""
 
-    def __init__(self, binary: Path, data_dir: Path, log: Path, *, region: str = "us-east-1") -> None:
+    def __init__(
+        self,
+        binary: Path,
+        data_dir: Path,
+        log: Path,
+        *,
+        region: str = "us-east-1",
+        root_keys: tuple[str, str] | None = None,
+        extra_args: tuple[str, ...] = (),
+    ) -> None:
         self.binary = binary
         self.data_dir = data_dir
         self.region = region
         self.port = free_port()
         self.endpoint = f"http://127.0.0.1:{self.port}"
-        # Made up per run: nothing to leak beyond it, and no fixed secret in the repository.
-        self.access_key = f"soak{secrets.token_hex(8)}"
-        self.secret_key = secrets.token_urlsafe(30)
+        # Made up per run unless given (tests give dummy ones): nothing to leak beyond it, no secret in the repository.
+        self.access_key, self.secret_key = root_keys or (f"soak{secrets.token_hex(8)}", secrets.token_urlsafe(30))
         env = {
             **environ_without("AWS_", "ROOT_", "VGW_"),
             "ROOT_ACCESS_KEY_ID": self.access_key,
             "ROOT_SECRET_ACCESS_KEY": self.secret_key,
             "VGW_REGION": region,
         }
-        argv = [str(binary), "--port", f"127.0.0.1:{self.port}", "--quiet", "posix", str(data_dir)]
+        argv = [str(binary), "--port", f"127.0.0.1:{self.port}", "--quiet", *extra_args, "posix", str(data_dir)]
         self.child = Child(name=f"the embedded S3 (versitygw {VERSITYGW_VERSION})", argv=argv, log=log, env=env)
 
     @property
