@@ -428,12 +428,13 @@ def step_verify(run: SoakRun) -> None:
 
 # fmt: off
 STEPS: list[Step[SoakRun]] = [
-    Step("s3_tool", "install the embedded S3 server (pinned versitygw, cached) if no bucket is configured, before "
-         "anything starts", step_s3_tool),
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
-    Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
+    Step("s3_tool", "install the embedded S3 server (pinned versitygw, cached) if no bucket is configured, before "
+         "anything starts", step_s3_tool),
+    Step("disk", "free disk for the database's expected growth and the embedded S3's bucket, before anything starts",
+         step_disk),
     Step("s3", "start the embedded S3 (versitygw) and create its bucket if no bucket is configured, else find "
          "credentials", step_s3_target),
     Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
