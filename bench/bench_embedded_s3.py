@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -35,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 from soak.run.litestream_config import Schedule  # noqa: E402  (the project, importable from a checkout)
 from soak.run.params import replica_bytes  # noqa: E402
 from tests.support.soak import soak_params  # noqa: E402
+
 MB = 1024**2
 RSS_TARGET_MB = 256
 CPU_TARGET_PCT = 10.0
@@ -211,7 +211,8 @@ def main() -> int:
         f"server peak RSS (VmHWM) {peak_hwm / MB:.0f} MB (target < {RSS_TARGET_MB} MB: "
         f"{'met' if peak_hwm < RSS_TARGET_MB * MB else 'MISSED'}); "
         f"CPU server {srv_pct:.1f} % + harness {100 * last.harness_cpu_s / (last.minute * 60):.1f} % = "
-        f"{cpu_pct:.1f} % of one core (target < {CPU_TARGET_PCT:g} %: {'met' if cpu_pct < CPU_TARGET_PCT else 'MISSED'})"
+        f"{cpu_pct:.1f} % of one core (target < {CPU_TARGET_PCT:g} %: "
+        f"{'met' if cpu_pct < CPU_TARGET_PCT else 'MISSED'})"
     )
     hwm_h, hwm_8h = extrapolate(samples, "hwm")
     disk_h, disk_8h = extrapolate(samples, "disk_bytes")

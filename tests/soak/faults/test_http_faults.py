@@ -1,4 +1,5 @@
-"""Real mitmdump between boto3 and the test S3 server: a fraction of requests get S3 503/500 answers, counted; SigV4 still valid."""
+"""Real mitmdump between boto3 and the test S3 server: a fraction of requests get S3 503/500 answers, counted;
+SigV4 still valid."""
 
 from __future__ import annotations
 

@@ -105,7 +105,7 @@ def test_kills_and_s3_faults_are_injected_logged_and_cleaned_up(
     os.killpg(proc.pid, signal.SIGINT)  # the stand-in never replicates, so catch-up would only wait
     out, err = proc.communicate(timeout=90)
     assert "Traceback" not in out + err
-    assert leftovers(sorted(s for s in sessions if s is not None)) == [], "litestream, load, S3 server, proxies all gone"
+    assert leftovers(sorted(s for s in sessions if s is not None)) == [], "litestream, load, S3, proxies all gone"
     assert "faults    chaos" not in out and "SIGKILL litestream every ~4s" in out, "the banner names the faults"
 
     run = json.loads((run_dir / "run.json").read_text())

@@ -52,9 +52,7 @@ def failures(s3: Any, n: int) -> int:
     return failed
 
 
-def test_latency_toxic_adds_measurable_latency(
-    toxi: Toxiproxy, s3_endpoint: str, make_s3: Callable[..., Any]
-) -> None:
+def test_latency_toxic_adds_measurable_latency(toxi: Toxiproxy, s3_endpoint: str, make_s3: Callable[..., Any]) -> None:
     s3 = make_s3(proxied(toxi, s3_endpoint))
     base = timed_calls(s3, 5)
     toxi.add_toxic("s3", "latency", "latency", {"latency": 300, "jitter": 0})
