@@ -84,7 +84,7 @@ class Binaries(Model):
 class S3Location(Model):
     """Where the replica went; never a credential."""
 
-    embedded: bool | None = Field(None, description="true: the soak's own moto server on 127.0.0.1")
+    embedded: bool | None = Field(None, description="true: the soak's own embedded S3 (versitygw) on 127.0.0.1")
     bucket: str | None = Field(None, description="bucket name")
     prefix: str | None = Field(None, description="key prefix of the replica")
     region: str | None = Field(None, description="AWS region")
