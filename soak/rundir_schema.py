@@ -91,6 +91,10 @@ class S3Location(Model):
     endpoint: str | None = Field(None, description="S3 endpoint URL; null for AWS itself")
     litestream_endpoint: str | None = Field(None, description="the endpoint litestream used (a fault proxy), or null")
     replica_url: str | None = Field(None, description="s3://bucket/prefix")
+    server_dir: str | None = Field(
+        None, description="the embedded S3's directory (the bucket is a subdirectory); null for any other S3"
+    )
+    server: str | None = Field(None, description="the embedded S3 server and version, e.g. versitygw v1.8.0")
 
 
 class Config(Model):

@@ -28,7 +28,7 @@ import botocore.session
 from botocore.config import Config
 
 from common.errors import UserError
-from soak.run.s3_server import EmbeddedS3
+from soak.run.s3_server import VERSITYGW_VERSION, EmbeddedS3
 
 LTX_KEY = re.compile(r"(?:^|/)(?P<lvl>[0-9a-f]{4})/(?P<min>[0-9a-f]{16})-(?P<max>[0-9a-f]{16})\.ltx$")
 SNAPSHOT_LEVEL = 9
@@ -52,6 +52,7 @@ class S3Target:
     endpoint: str = ""
     embedded: bool = False
     litestream_endpoint: str = ""
+    server_dir: Path | None = None  # the embedded S3's directory
     # Given keys (the embedded S3's root keys, a test's IAM user); empty: the standard chain, refreshed.
     fixed_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
@@ -123,6 +124,8 @@ class S3Target:
             "endpoint": self.endpoint or None,
             "litestream_endpoint": self.litestream_endpoint or None,
             "replica_url": self.replica_url,
+            "server_dir": str(self.server_dir) if self.server_dir else None,
+            "server": f"versitygw {VERSITYGW_VERSION}" if self.embedded else None,
         }
 
 
@@ -152,6 +155,7 @@ def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) ->
         endpoint=server.endpoint,
         embedded=True,
         fixed_keys=server.keys,
+        server_dir=server.data_dir,
     )
     # Outside us-east-1, S3 wants the region named again when the bucket is created.
     where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}

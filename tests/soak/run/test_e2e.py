@@ -45,6 +45,7 @@ def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: P
     assert ticks[-1]["s3"]["levels"]["0"]["objects"] > 0
     run = json.loads((run_dir / "run.json").read_text())
     assert run["s3"]["embedded"] and run["ended_at"]
+    assert run["s3"]["server_dir"] == str(run_dir / "s3") and run["s3"]["server"].startswith("versitygw v")
     bucket_dir = run_dir / "s3" / run["s3"]["bucket"] / run["s3"]["prefix"]
     assert list((bucket_dir / "0000").glob("*.ltx")), "the replica is plain files under <run dir>/s3"
     assert list((bucket_dir / "0009").glob("*.ltx")), "with its snapshot"
