@@ -1,13 +1,16 @@
-"""Pinned tools (the fault proxies): where they are installed once, and one install command run with one-line errors.
+"""Pinned tools (the fault proxies, the embedded S3 server, GoReleaser): where they are installed once, the lock
+that keeps two installs of one tool apart, and one install command run with one-line errors.
 
-The proxies run as ``common.processes.Child`` processes, like every other child of the soak.
+The tools run as ``common.processes.Child`` processes, like every other child of the soak.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from common.errors import UserError
@@ -34,3 +37,15 @@ def run_install(argv: Sequence[str], *, env: dict[str, str] | None, what: str, f
     if done.returncode != 0:
         said = in_one_line(tail_lines(done.stderr or done.stdout, 1), "no output")
         raise UserError(f"installing {what} failed: {said}; {fix}")
+
+
+@contextlib.contextmanager
+def install_lock(directory: Path) -> Iterator[None]:
+    """One install at a time per tool: CI starts one in the background and the tests may ask meanwhile."""
+    directory.mkdir(parents=True, exist_ok=True)
+    with (directory / ".install.lock").open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)

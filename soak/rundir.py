@@ -26,7 +26,7 @@ LOGS: dict[str, str] = {
     "monitor": "one readable block per monitor tick",
     "restore": "litestream restore",
     "validate": "integrity check, row counts and digests of the restore",
-    "s3": "the embedded moto server",
+    "s3": "the embedded S3 server (versitygw)",
     "build": "invoke build (with --src)",
 }
 
@@ -111,6 +111,11 @@ class RunDir:
     def file_replica(self) -> Path:
         """A directory: the replica with --replica file."""
         return self.root / "replica"
+
+    @property
+    def s3_data(self) -> Path:
+        """The embedded S3's directory (one subdirectory per bucket), unless --s3-dir puts it elsewhere."""
+        return self.root / "s3"
 
     @property
     def bin(self) -> Path:

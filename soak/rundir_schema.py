@@ -84,13 +84,17 @@ class Binaries(Model):
 class S3Location(Model):
     """Where the replica went; never a credential."""
 
-    embedded: bool | None = Field(None, description="true: the soak's own moto server on 127.0.0.1")
+    embedded: bool | None = Field(None, description="true: the soak's own embedded S3 (versitygw) on 127.0.0.1")
     bucket: str | None = Field(None, description="bucket name")
     prefix: str | None = Field(None, description="key prefix of the replica")
     region: str | None = Field(None, description="AWS region")
     endpoint: str | None = Field(None, description="S3 endpoint URL; null for AWS itself")
     litestream_endpoint: str | None = Field(None, description="the endpoint litestream used (a fault proxy), or null")
     replica_url: str | None = Field(None, description="s3://bucket/prefix")
+    server_dir: str | None = Field(
+        None, description="the embedded S3's directory (the bucket is a subdirectory); null for any other S3"
+    )
+    server: str | None = Field(None, description="the embedded S3 server and version, e.g. versitygw v1.8.0")
 
 
 class Config(Model):

@@ -11,17 +11,14 @@ background (``.ci/run``); an install lock makes anyone else who asks meanwhile w
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import os
 import shutil
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
 
 from common.errors import UserError
-from common.tools import run_install, tools_cache_dir
+from common.tools import install_lock, run_install, tools_cache_dir
 
 GORELEASER_VERSION = "v2.17.0"
 GORELEASER_MODULE = "github.com/goreleaser/goreleaser/v2"
@@ -35,18 +32,6 @@ def goreleaser_binary(cache: Path | None = None) -> Path:
 def install_command() -> str:
     """What a maintainer can run by hand to pre-install it."""
     return f"GOBIN={goreleaser_binary().parent} go install {GORELEASER_MODULE}@{GORELEASER_VERSION}"
-
-
-@contextlib.contextmanager
-def install_lock(directory: Path) -> Iterator[None]:
-    """One install at a time per cache: CI starts one in the background and the tests may ask meanwhile."""
-    directory.mkdir(parents=True, exist_ok=True)
-    with (directory / ".install.lock").open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def ensure_goreleaser(cache: Path | None = None) -> Path:

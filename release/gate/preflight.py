@@ -32,6 +32,7 @@ from release.build import toolchain as gotoolchain
 from release.github import parse_github_url
 from release.homebrew.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.homebrew.git_auth import describe_remote, git_auth
+from soak.run.s3_server import ensure_versitygw
 
 CheckStatus = Literal["ok", "fail", "warn", "skip"]
 MARK: dict[CheckStatus, str] = {"ok": "✔", "fail": "✘", "warn": "⚠", "skip": "–"}
@@ -152,9 +153,9 @@ def check_ruby() -> Check:
 
 
 def check_s3(settings: Settings) -> Check:
-    """The configured S3 bucket answers HeadBucket; without one the soak uses its embedded S3."""
+    """The configured S3 bucket answers HeadBucket; without one the soak's embedded S3 is installed (or found)."""
     if not settings.s3_bucket:
-        return Check("s3 bucket", "skip", "no S3 bucket configured: the soak uses the embedded moto server")
+        return check_embedded_s3()
     client = boto3.client(
         "s3",
         region_name=settings.s3_region or None,
@@ -170,6 +171,16 @@ def check_s3(settings: Settings) -> Check:
     except BotoCoreError as exc:
         return Check("s3 bucket", "fail", f"{where}: not reachable ({type(exc).__name__}); check endpoint and network")
     return Check("s3 bucket", "ok", f"{where} reachable")
+
+
+def check_embedded_s3() -> Check:
+    """No bucket configured: the soak runs on its embedded S3, so install it now (once, cached) rather than fail
+    after the builds and the upstream suites."""
+    try:
+        binary = ensure_versitygw()
+    except UserError as exc:
+        return Check("s3 bucket", "fail", exc.line())
+    return Check("s3 bucket", "ok", f"no S3 bucket configured: the soak uses its embedded S3, {binary}")
 
 
 def check_tap_push(settings: Settings, publish: bool) -> Check:

@@ -1,7 +1,7 @@
 """HTTP-level S3 faults: mitmdump as a reverse proxy answering a fraction of requests with 503 SlowDown / 500.
 
 mitmproxy lives in its own venv in the tools cache (it pins its own Flask/cryptography/… versions, which must not
-touch the project's environment that moto runs from). ``keep_host_header`` forwards the client's Host header
+touch the project's environment). ``keep_host_header`` forwards the client's Host header
 unchanged, so an S3 SigV4 signature computed by the client still validates at the server.
 """
 

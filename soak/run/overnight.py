@@ -44,7 +44,6 @@ from soak.run.lost_rows import differ_detail, explain_restore
 from soak.run.monitor import Lister, Monitor, TickHook
 from soak.run.params import SoakParams, check_free_disk, estimate_disk, human_bytes
 from soak.run.s3 import (
-    EmbeddedS3,
     FileLister,
     S3Lister,
     S3Target,
@@ -53,6 +52,7 @@ from soak.run.s3 import (
     local_txid,
     preflight,
 )
+from soak.run.s3_server import EmbeddedS3, ensure_versitygw
 from soak.rundir import Result, RunDir
 
 # More than litestream's default 30 s shutdown-sync-timeout (the shutdown-sync-timeout config key).
@@ -88,6 +88,7 @@ class SoakRun:
     result: Result = field(default_factory=lambda: Result(started_at=utc_now()))
     schedule: Schedule = field(default_factory=Schedule)
     binaries: Binaries | None = None
+    s3_binary: Path | None = None
     s3_server: EmbeddedS3 | None = None
     target: S3Target | None = None
     lister: Lister | None = None
@@ -130,16 +131,26 @@ def step_binaries(run: SoakRun) -> None:
     run.say(f"  litestream {b.litestream_version}, litestream-test {b.litestream_test_version}")
 
 
+def step_s3_tool(run: SoakRun) -> None:
+    if not run.params.embedded:
+        raise Skip("a configured bucket or a file replica: no embedded S3 to install")
+    run.s3_binary = ensure_versitygw()
+    run.say(f"  {run.s3_binary}")
+
+
 def step_s3_target(run: SoakRun) -> None:
     p = run.params
     if p.replica == "file":
         run.lister = FileLister(run.dirs.file_replica)
         return
     if p.embedded:
+        assert run.s3_binary is not None
         run.dirs.create()
-        run.s3_server = EmbeddedS3(run.dirs.log("s3"))  # known before it starts, so an interrupt stops it
+        # Known before it starts, so an interrupt stops it.
+        run.s3_server = EmbeddedS3(run.s3_binary, p.embedded_dir, run.dirs.log("s3"), region=p.region)
         run.s3_server.start()
         run.target = embedded_target(run.s3_server, p.prefix, p.region, p.stamp)
+        run.say(f"  {run.s3_server.child.name} at {run.s3_server.endpoint}, serving {p.embedded_dir}")
     else:
         method = check_credentials(p.region)
         run.target = S3Target(bucket=p.bucket, prefix=p.prefix, region=p.region, endpoint=p.endpoint)
@@ -151,7 +162,7 @@ def step_s3_target(run: SoakRun) -> None:
 
 
 def step_disk(run: SoakRun) -> None:
-    estimate = estimate_disk(run.params)
+    estimate = estimate_disk(run.params, run.schedule)
     free = check_free_disk(run.params, estimate)
     run.say(f"  {estimate.describe()}; {human_bytes(free)} free")
 
@@ -420,8 +431,12 @@ STEPS: list[Step[SoakRun]] = [
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
-    Step("disk", "free disk for the database's expected growth, before anything starts", step_disk),
-    Step("s3", "start the embedded moto S3 if no bucket is configured, else find credentials", step_s3_target),
+    Step("s3_tool", "install the embedded S3 server (pinned versitygw, cached) if no bucket is configured, before "
+         "anything starts", step_s3_tool),
+    Step("disk", "free disk for the database's expected growth and the embedded S3's bucket, before anything starts",
+         step_disk),
+    Step("s3", "start the embedded S3 (versitygw) and create its bucket if no bucket is configured, else find "
+         "credentials", step_s3_target),
     Step("preflight", "S3 head-bucket, then put/get/delete of a probe object under the prefix", step_preflight),
     Step("fault_proxies", "faults.log, and Toxiproxy/mitmdump in front of S3 for litestream (faults off yet)",
          step_fault_proxies),
@@ -524,11 +539,17 @@ def banner(run: SoakRun) -> None:
         f"  load      {format_duration(p.duration_s)} at {p.write_rate} ops/s {p.pattern}, {p.workers} workers, "
         f"{p.payload_size} B payload, read ratio {p.read_ratio}; initial {human_bytes(p.initial_size_bytes)}"
     )
-    c.print(f"  disk      {estimate_disk(p).describe()}")
+    estimate = estimate_disk(p, run.schedule)
+    c.print(Text(f"  disk      {estimate.describe()}"))
     if p.replica == "file":
         c.print(f"  replica   file {run.dirs.file_replica}")
     elif p.embedded:
-        c.print("  replica   embedded local S3 (moto server on 127.0.0.1), started now and stopped at the end")
+        c.print(
+            Text(
+                f"  replica   embedded local S3 (versitygw on 127.0.0.1) in {p.embedded_dir}, expected "
+                f"~{human_bytes(estimate.replica_bytes)} at its fullest; started now and stopped at the end"
+            )
+        )
     else:
         where = p.endpoint or f"AWS {p.region}"
         c.print(f"  replica   s3://{p.bucket}/{p.prefix} ({where}); credentials: the standard AWS chain, refreshed")
@@ -542,7 +563,7 @@ def banner(run: SoakRun) -> None:
 
 
 def stop_everything(run: SoakRun) -> None:
-    """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, moto."""
+    """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, the S3."""
     if run.faults is not None:
         run.faults.halt()  # first: it must not restart litestream once the children are stopped
     for child in run.children():

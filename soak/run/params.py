@@ -14,6 +14,7 @@ from common.errors import UserError
 from common.settings import SETTINGS
 from common.timestamps import run_stamp
 from common.units import format_bytes, parse_duration, parse_size
+from soak.run.litestream_config import Schedule
 from soak.rundir import RunDir
 
 PATTERNS = ("constant", "burst", "random", "wave")
@@ -48,11 +49,17 @@ class SoakParams:
     bin_dir: Path | None
     src_dir: Path | None
     stamp: str
+    s3_dir: Path | None = None  # --s3-dir: where the embedded S3 keeps the bucket; None: <run dir>/s3
 
     @property
     def embedded(self) -> bool:
-        """No bucket configured: the soak brings its own S3 (a moto server on loopback)."""
+        """No bucket configured: the soak brings its own S3 (versitygw on loopback, soak.run.s3_server)."""
         return self.replica == "s3" and not self.bucket
+
+    @property
+    def embedded_dir(self) -> Path:
+        """The directory the embedded S3 serves: ``--s3-dir``, else ``<run dir>/s3``."""
+        return self.s3_dir if self.s3_dir is not None else RunDir(self.test_dir).s3_data
 
     def for_run_json(self) -> dict[str, Any]:
         """The ``params`` object of run.json (docs/rundir.md)."""
@@ -122,6 +129,7 @@ def parse_params(
     test_dir: str | None,
     bin_dir: str | None,
     src_dir: str | None,
+    s3_dir: str | None = None,
     now: datetime | None = None,
 ) -> SoakParams:
     """Check every flag; any bad one is a UserError naming the flag and the fix."""
@@ -151,6 +159,11 @@ def parse_params(
             "--endpoint needs a bucket there: pass --bucket or set S3_BUCKET (without both, the "
             "soak uses its embedded local S3)"
         )
+    if s3_dir and not (replica == "s3" and not chosen_bucket):
+        raise UserError(
+            "--s3-dir is where the embedded S3 keeps its bucket; it does not apply with --bucket or --replica file: "
+            "drop one of them"
+        )
     default_dir = Path(tempfile.gettempdir()) / RunDir.default_name(stamp)
     return SoakParams(
         duration_s=_positive_duration(duration, "duration"),
@@ -170,7 +183,15 @@ def parse_params(
         bin_dir=Path(bin_dir).expanduser().resolve() if bin_dir else None,
         src_dir=Path(src_dir).expanduser().resolve() if src_dir else None,
         stamp=stamp,
+        s3_dir=_s3_dir(s3_dir) if s3_dir else None,
     )
+
+
+def _s3_dir(text: str) -> Path:
+    path = Path(text).expanduser().resolve()
+    if path.exists() and not path.is_dir():
+        raise UserError(f"--s3-dir {path} is not a directory; give a directory (created if missing)")
+    return path
 
 
 def writes_per_second(p: SoakParams) -> float:
@@ -199,34 +220,92 @@ def bytes_per_row(payload: int, page: int = _PAGE) -> float:
 
 @dataclass(frozen=True)
 class DiskEstimate:
-    """What the run will put on the local disk: the growing source, its restore, WAL and staging."""
+    """What the run will put on local disks: the growing source, its restore, WAL and staging; and, with the
+    embedded S3, the bucket (``replica_bytes`` under ``replica_dir``)."""
 
     growth_bytes: int
-    needed_bytes: int
+    needed_bytes: int  # database side, under the run directory
+    replica_bytes: int = 0  # the embedded S3's bucket; 0 for a remote bucket or a file replica
+    replica_dir: Path | None = None
 
     def describe(self) -> str:
-        return f"database grows by ~{human_bytes(self.growth_bytes)}; needs ~{human_bytes(self.needed_bytes)} free disk"
+        text = f"database grows by ~{human_bytes(self.growth_bytes)}; needs ~{human_bytes(self.needed_bytes)} free disk"
+        if self.replica_dir is not None:
+            text += f", plus ~{human_bytes(self.replica_bytes)} for the embedded S3's bucket in {self.replica_dir}"
+        return text
 
 
-def estimate_disk(p: SoakParams) -> DiskEstimate:
-    """Growth from the load, then twice the final database (source + restored) plus WAL and L0 staging room."""
+# Compacted level files rewrite the b-tree pages each insert touches (leaf, index, interior) besides the new ones.
+_LEVEL_PAGE_FACTOR = 1.5
+_L0_RETENTION_S = 300  # litestream's l0-retention default: L0 files live at least this long
+_L0_PAGE_FACTOR = 4.0  # each L0 file (one transaction) carries every page it touched, ~4 per inserted row
+
+
+def replica_bytes(p: SoakParams, schedule: Schedule) -> int:
+    """What the bucket will hold at its fullest, by litestream's retention rules (EnforceSnapshotRetention).
+
+    Snapshots: one per snapshot interval, each the whole database at that moment, kept for the retention (plus the
+    one just taken before retention runs, plus one being assembled from its multipart parts). Levels L1..Ln: each
+    holds the changes since the last expired snapshot (retention plus one interval), compacted. L0: the last
+    l0-retention of transactions.
+    """
+    rate = writes_per_second(p) * bytes_per_row(p.payload_size)  # database growth, bytes per second
+    final = p.initial_size_bytes + rate * p.duration_s
+    interval, retention = schedule.snapshot_interval_s, schedule.snapshot_retention_s
+    taken = int(p.duration_s // interval) + 1  # the first snapshot comes right after the start
+    kept = min(taken, retention // interval + 2)
+    snapshots = sum(max(p.initial_size_bytes, final - k * interval * rate) for k in range(kept)) + final
+    window = min(p.duration_s, retention + interval)
+    levels = len(schedule.levels_s) * rate * window * _LEVEL_PAGE_FACTOR
+    l0 = rate * min(p.duration_s, _L0_RETENTION_S) * _L0_PAGE_FACTOR
+    return int(snapshots + levels + l0)
+
+
+def estimate_disk(p: SoakParams, schedule: Schedule | None = None) -> DiskEstimate:
+    """Growth from the load, then twice the final database (source + restored) plus WAL and L0 staging room;
+    with the embedded S3, what its bucket will hold."""
     growth = int(writes_per_second(p) * p.duration_s * bytes_per_row(p.payload_size))
     final = p.initial_size_bytes + growth
     wal_and_staging = 2 * 64 * 1024**2
-    return DiskEstimate(growth_bytes=growth, needed_bytes=2 * final + wal_and_staging)
+    needed = 2 * final + wal_and_staging
+    if not p.embedded:
+        return DiskEstimate(growth_bytes=growth, needed_bytes=needed)
+    bucket = replica_bytes(p, schedule or Schedule())
+    return DiskEstimate(growth_bytes=growth, needed_bytes=needed, replica_bytes=bucket, replica_dir=p.embedded_dir)
+
+
+def _existing(path: Path) -> Path:
+    while not path.exists():
+        path = path.parent
+    return path
 
 
 def check_free_disk(p: SoakParams, estimate: DiskEstimate) -> int:
-    """Free bytes where the run directory goes; too few is a UserError before anything starts."""
-    probe = p.test_dir
-    while not probe.exists():
-        probe = probe.parent
+    """Free bytes where the run directory goes; too few (counting the bucket when it is on the same disk) is a
+    UserError before anything starts. A bucket elsewhere (``--s3-dir``) is checked against its own disk."""
+    probe = _existing(p.test_dir)
     free = shutil.disk_usage(probe).free
-    if free < estimate.needed_bytes:
+    need = estimate.needed_bytes
+    replica_probe = _existing(estimate.replica_dir) if estimate.replica_dir is not None else None
+    same_disk = replica_probe is not None and replica_probe.stat().st_dev == probe.stat().st_dev
+    if same_disk:
+        need += estimate.replica_bytes
+    if free < need:
+        with_bucket = " with the embedded S3's bucket on the same disk" if same_disk else ""
+        way_out = "pass --s3-dir DIR on another disk for the bucket, " if same_disk else ""
         raise UserError(
-            f"only {human_bytes(free)} free under {probe}, but the soak {estimate.describe()}; "
-            "free some space, pass --test-dir on a bigger disk, or shorten --duration"
+            f"the soak needs ~{human_bytes(need)} free under {probe}{with_bucket} ({estimate.describe()}), "
+            f"but only {human_bytes(free)} is free; {way_out}free some space, pass --test-dir on a bigger disk, "
+            "or shorten --duration"
         )
+    if replica_probe is not None and not same_disk:
+        replica_free = shutil.disk_usage(replica_probe).free
+        if replica_free < estimate.replica_bytes:
+            raise UserError(
+                f"the embedded S3's bucket needs ~{human_bytes(estimate.replica_bytes)} free under {replica_probe} "
+                f"(--s3-dir), but only {human_bytes(replica_free)} is free; pass --s3-dir on a bigger disk, "
+                "or shorten --duration"
+            )
     return free
 
 

@@ -1,4 +1,5 @@
-"""Where the replica goes: the embedded moto S3 or a configured bucket, credentials, preflight, listings.
+"""Where the replica goes: the embedded S3 (soak.run.s3_server) or a configured bucket; credentials, preflight,
+listings.
 
 Two endpoints are kept apart on purpose: ``endpoint`` is what the harness itself talks to (preflight,
 monitor listings, catch-up, restore); ``litestream_endpoint`` is what ``litestream.yml`` points at, so a
@@ -6,7 +7,7 @@ fault layer can put a proxy between litestream and S3 without blinding the harne
 
 Credentials for a configured bucket are never copied: the harness's boto3 session and litestream's own AWS SDK each
 resolve the standard chain (``AWS_PROFILE``, SSO, an assumed role, keys in the environment, an instance role) and
-refresh what expires, so SSO or assumed-role credentials outlive an 8-hour soak. Only the embedded S3's fixed test
+refresh what expires, so SSO or assumed-role credentials outlive an 8-hour soak. Only the embedded S3's per-run root
 keys are handed to litestream, as environment variables.
 """
 
@@ -14,7 +15,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -25,18 +25,14 @@ from urllib.parse import urlencode
 import boto3
 import botocore.exceptions
 import botocore.session
-import requests
 from botocore.config import Config
 
 from common.errors import UserError
-from common.processes import Child, environ_without, free_port
+from soak.run.s3_server import VERSITYGW_VERSION, EmbeddedS3
 
-# Dummy credentials for the embedded server only; moto accepts anything.
-EMBEDDED_KEY_ID = "fake-key-TESTONLY"
-EMBEDDED_SECRET = "fake-secret-TESTONLY"
 LTX_KEY = re.compile(r"(?:^|/)(?P<lvl>[0-9a-f]{4})/(?P<min>[0-9a-f]{16})-(?P<max>[0-9a-f]{16})\.ltx$")
 SNAPSHOT_LEVEL = 9
-# What selects or carries credentials in the standard chain; replaced, for the embedded S3, by its fixed keys.
+# What selects or carries credentials in the standard chain; replaced, for the embedded S3, by its root keys.
 CREDENTIAL_VARS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
@@ -56,7 +52,8 @@ class S3Target:
     endpoint: str = ""
     embedded: bool = False
     litestream_endpoint: str = ""
-    # Given keys (the embedded S3's fixed test keys, a test's IAM user); empty: the standard chain, refreshed.
+    server_dir: Path | None = None  # the embedded S3's directory
+    # Given keys (the embedded S3's root keys, a test's IAM user); empty: the standard chain, refreshed.
     fixed_keys: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
@@ -127,6 +124,8 @@ class S3Target:
             "endpoint": self.endpoint or None,
             "litestream_endpoint": self.litestream_endpoint or None,
             "replica_url": self.replica_url,
+            "server_dir": str(self.server_dir) if self.server_dir else None,
+            "server": f"versitygw {VERSITYGW_VERSION}" if self.embedded else None,
         }
 
 
@@ -147,32 +146,6 @@ def check_credentials(region: str) -> str:
     return str(getattr(found, "method", None) or "the standard chain")
 
 
-class EmbeddedS3:
-    """A moto server process on a free loopback port, in its own process group."""
-
-    def __init__(self, log: Path, port: int | None = None) -> None:
-        self.port = port or free_port()
-        self.endpoint = f"http://127.0.0.1:{self.port}"
-        env = environ_without("AWS_")
-        argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.port)]
-        self.child = Child(name="the embedded S3 (moto)", argv=argv, log=log, env=env)
-
-    def start(self, timeout_s: float = 30.0) -> EmbeddedS3:
-        """Start moto and wait until it answers HTTP."""
-        self.child.start().wait_ready(self._answers, timeout_s=timeout_s, fix=f"see {self.child.log}")
-        return self
-
-    def _answers(self) -> bool:
-        try:
-            requests.get(self.endpoint, timeout=1)
-            return True
-        except requests.RequestException:
-            return False
-
-    def stop(self) -> None:
-        self.child.stop(grace_s=5)
-
-
 def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) -> S3Target:
     """The target on the embedded server, with its bucket created."""
     target = S3Target(
@@ -181,9 +154,10 @@ def embedded_target(server: EmbeddedS3, prefix: str, region: str, stamp: str) ->
         region=region,
         endpoint=server.endpoint,
         embedded=True,
-        fixed_keys={"AWS_ACCESS_KEY_ID": EMBEDDED_KEY_ID, "AWS_SECRET_ACCESS_KEY": EMBEDDED_SECRET},
+        fixed_keys=server.keys,
+        server_dir=server.data_dir,
     )
-    # Outside us-east-1, S3 (and moto) wants the region named again when the bucket is created.
+    # Outside us-east-1, S3 wants the region named again when the bucket is created.
     where = {} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}
     try:
         target.client().create_bucket(Bucket=target.bucket, **where)

@@ -32,7 +32,10 @@ HELP = {
     "workers": "load workers; at most --write-rate (default 8)",
     "read_ratio": "share of load ticks that read instead of write, 0..1 (default 0.3)",
     "interval": "time between monitor ticks, e.g. 60s (default 60s)",
-    "bucket": "S3 bucket (default: S3_BUCKET, then s3.bucket; none: an embedded moto S3 on 127.0.0.1 is started)",
+    "bucket": "S3 bucket (default: S3_BUCKET, then s3.bucket; none: an embedded S3 (versitygw) on 127.0.0.1 is "
+    "started)",
+    "s3_dir": "directory the embedded S3 keeps its bucket in, for a roomier disk (default <run dir>/s3); the disk "
+    "check counts the bucket's expected size there",
     "region": "S3 region (default: AWS_REGION, then s3.region in ~/.invoke.yaml or invoke.yaml, then us-east-1)",
     "endpoint": "S3-compatible endpoint URL (MinIO, R2, Tigris, ...) (default: s3.endpoint; none: AWS)",
     "prefix": "key prefix of the replica in the bucket (default litestream-overnight-<UTC yyyymmdd-HHMMSS>)",
@@ -93,6 +96,7 @@ def overnight(
     src: str | None = None,
     bin: str | None = None,  # the flag is --bin
     test_dir: str | None = None,
+    s3_dir: str | None = None,
     kill_every: str | None = None,
     restart_after: str | None = None,
     s3_latency: str | None = None,
@@ -126,6 +130,7 @@ def overnight(
         test_dir=test_dir,
         bin_dir=bin,
         src_dir=src,
+        s3_dir=s3_dir,
     )
 
     def faults_with(seed: int | str | None) -> FaultPlan | None:
@@ -153,7 +158,14 @@ def overnight(
     def make_run(number: int, dirs: RunDir, seed: int | None) -> SoakRun:
         """Run ``number`` of a repeat (0: the one run): its own directory, S3 prefix and fault seed."""
         run_params = (
-            params if number == 0 else replace(params, test_dir=dirs.root, prefix=f"{params.prefix}-run-{number}")
+            params
+            if number == 0
+            else replace(
+                params,
+                test_dir=dirs.root,
+                prefix=f"{params.prefix}-run-{number}",
+                s3_dir=params.s3_dir / f"run-{number}" if params.s3_dir else None,  # one bucket directory per run
+            )
         )
         run_plan = plan if number == 0 else faults_with(seed)
         run = SoakRun(

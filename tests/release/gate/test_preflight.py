@@ -1,23 +1,21 @@
-"""Preflight checks against real git repos, a real moto S3 server process and a local bare tap remote."""
+"""Preflight checks against real git repos, the real test S3 server (versitygw) and a local bare tap remote."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
-import boto3
 import git
 import pytest
 
 from common.versions import parse_version
 from release.gate import preflight
 from tests.support.checkouts import commit_file, make_checkout
+from tests.support.s3_server import FAKE_CREDS, S3Server, s3_server
+
+__all__ = ["s3_server"]
 
 FAKE_TOKEN = "fake-token-TESTONLY"
 BREWS_TO_OUR_TAP = """\
@@ -54,7 +52,7 @@ def test_clean_checkout_untagged_version_passes_the_git_checks(tmp_path: Path) -
     assert version.status == "ok" and "not tagged yet: snapshot build" in version.detail
     assert report.head_sha == repo.head.commit.hexsha
     assert report.tagged_at_head is False
-    assert _check(report, "s3 bucket").status == "skip"
+    assert _check(report, "s3 bucket").status == "ok", "no bucket: the embedded S3 is found or installed"
     assert _check(report, "tap push").status == "skip"
 
 
@@ -157,38 +155,23 @@ def test_tap_url_with_a_password_is_refused(monkeypatch: pytest.MonkeyPatch) -> 
     assert check.status == "fail" and "hunter2" not in check.detail
 
 
-@pytest.fixture(scope="module")
-def moto_endpoint() -> Iterator[str]:
-    """A moto S3 server process on a free loopback port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.2)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
-def test_s3_bucket_reachable_and_missing(moto_endpoint: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_s3_bucket_reachable_and_missing(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch) -> None:
     for key in [key for key in os.environ if key.startswith("AWS_")]:
         monkeypatch.delenv(key)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    boto3.client("s3", endpoint_url=moto_endpoint, region_name="us-east-1").create_bucket(Bucket="gate-soak")
-    ok = preflight.check_s3(_settings(s3_bucket="gate-soak", s3_endpoint=moto_endpoint))
+    for key, value in FAKE_CREDS.items():
+        monkeypatch.setenv(key, value)
+    s3_server.client().create_bucket(Bucket="gate-soak")
+    ok = preflight.check_s3(_settings(s3_bucket="gate-soak", s3_endpoint=s3_server.endpoint))
     assert ok.status == "ok", ok.detail
-    missing = preflight.check_s3(_settings(s3_bucket="no-such-bucket", s3_endpoint=moto_endpoint))
+    missing = preflight.check_s3(_settings(s3_bucket="no-such-bucket", s3_endpoint=s3_server.endpoint))
     assert missing.status == "fail" and "404" in missing.detail
+
+
+def test_no_bucket_installs_the_embedded_s3(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """Without a bucket the soak needs its embedded S3: found in the tools cache, or a failed install is the line."""
+    found = preflight.check_s3(_settings(s3_bucket=""))
+    assert found.status == "ok" and "embedded S3" in found.detail and "versitygw" in found.detail, found.detail
+    monkeypatch.setenv("LITESTREAM_TOOLS_CACHE", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no go
+    missing = preflight.check_s3(_settings(s3_bucket=""))
+    assert missing.status == "fail" and "`go` is not on PATH" in missing.detail and "--endpoint" in missing.detail

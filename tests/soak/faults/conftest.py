@@ -1,11 +1,10 @@
-"""Real processes for the fault-layer tests: a moto S3 server, and Toxiproxy / mitmdump installed once per session.
+"""Real processes for the fault-layer tests: the test S3 server, and Toxiproxy / mitmdump installed once per session.
 
 The installs go to ``$LITESTREAM_TOOLS_CACHE`` (default ~/.cache/litestream-release-tools), so CI pays them once.
 """
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -13,16 +12,15 @@ from typing import Any
 
 import boto3
 import pytest
-import requests
 from botocore.config import Config
 
-from common.processes import Child, free_port
 from common.tools import tools_cache_dir
 from soak.faults.http_errors import ensure_mitmdump
 from soak.faults.toxiproxy import ensure_toxiproxy
+from tests.support.s3_server import FAKE_CREDS, S3Server
 
-FAKE_KEY = "fake-key-TESTONLY"
-FAKE_SECRET = "fake-secret-TESTONLY"
+FAKE_KEY = FAKE_CREDS["AWS_ACCESS_KEY_ID"]  # the test S3 server's root keys
+FAKE_SECRET = FAKE_CREDS["AWS_SECRET_ACCESS_KEY"]
 
 
 @pytest.fixture(scope="session")
@@ -46,28 +44,14 @@ def mitmdump_bin(tools_cache: Path) -> Path:
     return binary
 
 
-def start_moto(log: Path, env: dict[str, str] | None = None) -> tuple[Child, str]:
-    port = free_port()
-    argv = [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)]
-    proc = Child("moto", argv, log, env=env)
-
-    def answers() -> bool:
-        try:
-            return requests.get(f"http://127.0.0.1:{port}/moto-api/", timeout=1).status_code < 500
-        except requests.RequestException:
-            return False
-
-    proc.start().wait_ready(answers, timeout_s=30, fix="moto[server] must be installed")
-    return proc, f"http://127.0.0.1:{port}"
-
-
 @pytest.fixture(scope="module")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    proc, endpoint = start_moto(tmp_path_factory.mktemp("moto") / "moto.log")
+def s3_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test S3 server (versitygw, signatures checked), one per module so bucket names never collide."""
+    server = S3Server(tmp_path_factory.mktemp("s3-server"))
     try:
-        yield endpoint
+        yield server.endpoint
     finally:
-        proc.stop()
+        server.stop()
 
 
 def s3_client(endpoint: str, *, timeout: float = 5, key: str = FAKE_KEY, secret: str = FAKE_SECRET) -> Any:

@@ -1,4 +1,4 @@
-"""FaultLayer end to end over real processes: litestream's side → Toxiproxy → mitmdump → moto."""
+"""FaultLayer end to end over real processes: litestream's side → Toxiproxy → mitmdump → the test S3 server."""
 
 from __future__ import annotations
 
@@ -35,15 +35,15 @@ def test_the_chain_injects_the_plan_and_remove_all_restores_a_clean_path(
     mitmdump_bin: Path,
     tools_cache: Path,
     tmp_path: Path,
-    moto_endpoint: str,
+    s3_endpoint: str,
     make_s3: Callable[..., Any],
 ) -> None:
     plan = FaultPlan(seed=3, latency_ms=150, error_rate=0.3, outages=(Outage(10, 5),))
     events = FaultEventLog(tmp_path / "logs" / "faults.log", run_started=time.time())
     layer = FaultLayer(plan, events, tmp_path / "faults", cache=tools_cache)
-    endpoint = layer.start(moto_endpoint)
+    endpoint = layer.start(s3_endpoint)
     try:
-        assert endpoint != moto_endpoint and endpoint.startswith("http://127.0.0.1:")
+        assert endpoint != s3_endpoint and endpoint.startswith("http://127.0.0.1:")
         assert set(layer.describe()) == {"mitmproxy", "toxiproxy"}
         s3 = make_s3(endpoint, timeout=2)
         assert outcomes(s3, 10) == ["ok"] * 10, "no fault before the first tick"
@@ -87,7 +87,7 @@ def test_error_injection_refuses_an_https_endpoint(tmp_path: Path) -> None:
 
 
 def test_a_failed_start_leaves_nothing_running(
-    mitmdump_bin: Path, tools_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, moto_endpoint: str
+    mitmdump_bin: Path, tools_cache: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, s3_endpoint: str
 ) -> None:
     """mitmdump is up when Toxiproxy fails to start: the layer stops mitmdump before raising."""
     broken = tmp_path / "server"
@@ -99,7 +99,7 @@ def test_a_failed_start_leaves_nothing_running(
     )
     mitm_before = {p.pid for p in psutil.process_iter(["name"]) if p.info["name"] == "mitmdump"}
     with pytest.raises(UserError) as caught:
-        layer.start(moto_endpoint)
+        layer.start(s3_endpoint)
     assert "toxiproxy exited with status 1 at start" in caught.value.line()
     assert "address already in use" in caught.value.line() and "\n" not in caught.value.line()
     time.sleep(0.2)

@@ -1,20 +1,18 @@
-"""Real mitmdump between boto3 and moto: a fraction of requests get S3 503/500 answers, counted; SigV4 still valid."""
+"""Real mitmdump between boto3 and the test S3 server: a fraction of requests get S3 503/500 answers, counted;
+SigV4 still valid."""
 
 from __future__ import annotations
 
-import json
-import os
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
 
 from soak.faults.http_errors import HttpErrorProxy
-from tests.soak.faults.conftest import start_moto
+from tests.soak.faults.conftest import FAKE_KEY, FAKE_SECRET
 
 
 def put_many(s3: Any, n: int, bucket: str) -> Counter[str]:
@@ -29,9 +27,9 @@ def put_many(s3: Any, n: int, bucket: str) -> Counter[str]:
 
 
 def test_half_of_the_requests_get_s3_errors_and_every_one_is_counted(
-    mitmdump_bin: Path, tmp_path: Path, moto_endpoint: str, make_s3: Callable[..., Any]
+    mitmdump_bin: Path, tmp_path: Path, s3_endpoint: str, make_s3: Callable[..., Any]
 ) -> None:
-    proxy = HttpErrorProxy(mitmdump_bin, moto_endpoint, tmp_path, rate=0.0, seed=11)
+    proxy = HttpErrorProxy(mitmdump_bin, s3_endpoint, tmp_path, rate=0.0, seed=11)
     s3 = make_s3(f"http://127.0.0.1:{proxy.start()}")
     try:
         s3.create_bucket(Bucket="errors-half")
@@ -52,9 +50,9 @@ def test_half_of_the_requests_get_s3_errors_and_every_one_is_counted(
 
 
 def test_rate_zero_injects_nothing(
-    mitmdump_bin: Path, tmp_path: Path, moto_endpoint: str, make_s3: Callable[..., Any]
+    mitmdump_bin: Path, tmp_path: Path, s3_endpoint: str, make_s3: Callable[..., Any]
 ) -> None:
-    proxy = HttpErrorProxy(mitmdump_bin, moto_endpoint, tmp_path, rate=0.0, seed=1)
+    proxy = HttpErrorProxy(mitmdump_bin, s3_endpoint, tmp_path, rate=0.0, seed=1)
     s3 = make_s3(f"http://127.0.0.1:{proxy.start()}")
     try:
         s3.create_bucket(Bucket="errors-none")
@@ -64,32 +62,12 @@ def test_rate_zero_injects_nothing(
         proxy.stop()
 
 
-@pytest.fixture
-def moto_with_auth(tmp_path: Path) -> Any:
-    """moto that checks SigV4 signatures after 3 unauthenticated calls (used to create an IAM key)."""
-    proc, endpoint = start_moto(tmp_path / "moto-auth.log", env={**os.environ, "INITIAL_NO_AUTH_ACTION_COUNT": "3"})
-    try:
-        iam = boto3.client(
-            "iam",
-            endpoint_url=endpoint,
-            region_name="us-east-1",
-            aws_access_key_id="fake-key-TESTONLY",
-            aws_secret_access_key="fake-secret-TESTONLY",
-        )
-        iam.create_user(UserName="soak")
-        policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
-        iam.put_user_policy(UserName="soak", PolicyName="all", PolicyDocument=json.dumps(policy))
-        key = iam.create_access_key(UserName="soak")["AccessKey"]
-        yield endpoint, key["AccessKeyId"], key["SecretAccessKey"]
-    finally:
-        proc.stop()
-
-
 def test_s3_signature_still_validates_through_the_reverse_proxy(
-    mitmdump_bin: Path, tmp_path: Path, moto_with_auth: Any, make_s3: Callable[..., Any]
+    mitmdump_bin: Path, tmp_path: Path, s3_endpoint: str, make_s3: Callable[..., Any]
 ) -> None:
-    endpoint, key, secret = moto_with_auth
-    proxy = HttpErrorProxy(mitmdump_bin, endpoint, tmp_path, rate=0.0, seed=1)
+    """The test S3 server checks every SigV4 signature: through the proxy, good keys work and a wrong secret fails."""
+    key, secret = FAKE_KEY, FAKE_SECRET
+    proxy = HttpErrorProxy(mitmdump_bin, s3_endpoint, tmp_path, rate=0.0, seed=1)
     via = f"http://127.0.0.1:{proxy.start()}"
     try:
         good = make_s3(via, key=key, secret=secret)

@@ -75,7 +75,7 @@ SCENARIOS = {
 @pytest.mark.litestream
 @pytest.mark.parametrize("scenario", list(SCENARIOS))
 def test_litestream_survives_the_fault_layer(
-    scenario: str, litestream_src: Path, tools_cache: Path, moto_endpoint: str, tmp_path: Path
+    scenario: str, litestream_src: Path, tools_cache: Path, s3_endpoint: str, tmp_path: Path
 ) -> None:
     litestream, tester = BIN_DIR / "litestream", BIN_DIR / "litestream-test"
     if not (litestream.is_file() and tester.is_file()):
@@ -87,7 +87,7 @@ def test_litestream_survives_the_fault_layer(
     db = run / "test.db"
     boto3.client(
         "s3",
-        endpoint_url=moto_endpoint,
+        endpoint_url=s3_endpoint,
         region_name="us-east-1",
         aws_access_key_id=FAKE_KEY,
         aws_secret_access_key=FAKE_SECRET,
@@ -101,9 +101,9 @@ def test_litestream_survives_the_fault_layer(
     assert plan is not None
     events = FaultEventLog(logs / "faults.log", run_started=time.time())
     layer = FaultLayer(plan, events, run / "faults", cache=tools_cache)
-    proxied = layer.start(moto_endpoint)
+    proxied = layer.start(s3_endpoint)
     (run / "litestream.yml").write_text(config(db, proxied))
-    (run / "restore.yml").write_text(config(db, moto_endpoint))
+    (run / "restore.yml").write_text(config(db, s3_endpoint))
     ls_log = logs / "litestream.log"
     procs: list[subprocess.Popen[bytes]] = []
 

@@ -52,7 +52,7 @@ def test_bad_fault_option_is_one_line_before_anything_starts(
 
 
 def test_toxiproxy_that_cannot_be_installed_stops_the_run_before_it_starts(tmp_path: Path) -> None:
-    """No go on PATH and an empty tools cache: one line with the fix; no run dir, no moto, no proxy."""
+    """No go on PATH and an empty tools cache: one line with the fix; no run dir, no S3 server, no proxy."""
     run_dir = tmp_path / "run"
     cache = tmp_path / "empty-cache"
     cache.mkdir()
@@ -105,7 +105,7 @@ def test_kills_and_s3_faults_are_injected_logged_and_cleaned_up(
     os.killpg(proc.pid, signal.SIGINT)  # the stand-in never replicates, so catch-up would only wait
     out, err = proc.communicate(timeout=90)
     assert "Traceback" not in out + err
-    assert leftovers(sorted(s for s in sessions if s is not None)) == [], "litestream, load, moto, proxies all gone"
+    assert leftovers(sorted(s for s in sessions if s is not None)) == [], "litestream, load, S3, proxies all gone"
     assert "faults    chaos" not in out and "SIGKILL litestream every ~4s" in out, "the banner names the faults"
 
     run = json.loads((run_dir / "run.json").read_text())

@@ -1,4 +1,4 @@
-"""Real Toxiproxy in front of a real moto server: latency, outage and resets really happen, and go away."""
+"""Real Toxiproxy in front of the real test S3 server: latency, outage and resets really happen, and go away."""
 
 from __future__ import annotations
 
@@ -28,8 +28,8 @@ def toxi(toxiproxy_bin: Path, tmp_path: Path) -> Iterator[Toxiproxy]:
         server.stop()
 
 
-def proxied(toxi: Toxiproxy, moto_endpoint: str) -> str:
-    upstream = urlsplit(moto_endpoint).netloc
+def proxied(toxi: Toxiproxy, s3_endpoint: str) -> str:
+    upstream = urlsplit(s3_endpoint).netloc
     return f"http://127.0.0.1:{toxi.create_proxy('s3', upstream)}"
 
 
@@ -52,10 +52,8 @@ def failures(s3: Any, n: int) -> int:
     return failed
 
 
-def test_latency_toxic_adds_measurable_latency(
-    toxi: Toxiproxy, moto_endpoint: str, make_s3: Callable[..., Any]
-) -> None:
-    s3 = make_s3(proxied(toxi, moto_endpoint))
+def test_latency_toxic_adds_measurable_latency(toxi: Toxiproxy, s3_endpoint: str, make_s3: Callable[..., Any]) -> None:
+    s3 = make_s3(proxied(toxi, s3_endpoint))
     base = timed_calls(s3, 5)
     toxi.add_toxic("s3", "latency", "latency", {"latency": 300, "jitter": 0})
     slow = timed_calls(s3, 5)
@@ -65,9 +63,9 @@ def test_latency_toxic_adds_measurable_latency(
 
 
 def test_outage_makes_calls_fail_and_they_recover_after(
-    toxi: Toxiproxy, moto_endpoint: str, make_s3: Callable[..., Any]
+    toxi: Toxiproxy, s3_endpoint: str, make_s3: Callable[..., Any]
 ) -> None:
-    s3 = make_s3(proxied(toxi, moto_endpoint), timeout=2)
+    s3 = make_s3(proxied(toxi, s3_endpoint), timeout=2)
     s3.list_buckets()
     toxi.set_enabled("s3", False)
     started = time.monotonic()
@@ -77,8 +75,8 @@ def test_outage_makes_calls_fail_and_they_recover_after(
     assert failures(s3, 5) == 0
 
 
-def test_reset_peer_resets_about_its_toxicity(toxi: Toxiproxy, moto_endpoint: str, make_s3: Callable[..., Any]) -> None:
-    s3 = make_s3(proxied(toxi, moto_endpoint), timeout=2)
+def test_reset_peer_resets_about_its_toxicity(toxi: Toxiproxy, s3_endpoint: str, make_s3: Callable[..., Any]) -> None:
+    s3 = make_s3(proxied(toxi, s3_endpoint), timeout=2)
     toxi.add_toxic("s3", "reset", "reset_peer", {"timeout": 0}, toxicity=0.5)
     failed = failures(s3, 100)
     toxi.reset()
@@ -87,15 +85,15 @@ def test_reset_peer_resets_about_its_toxicity(toxi: Toxiproxy, moto_endpoint: st
 
 
 def test_after_the_proxy_is_stopped_the_direct_path_works(
-    toxiproxy_bin: Path, tmp_path: Path, moto_endpoint: str, make_s3: Callable[..., Any]
+    toxiproxy_bin: Path, tmp_path: Path, s3_endpoint: str, make_s3: Callable[..., Any]
 ) -> None:
     server = Toxiproxy(toxiproxy_bin, tmp_path / "toxiproxy.log")
     server.start()
-    endpoint = proxied(server, moto_endpoint)
+    endpoint = proxied(server, s3_endpoint)
     make_s3(endpoint).list_buckets()
     server.stop()
     assert failures(make_s3(endpoint, timeout=1), 1) == 1
-    make_s3(moto_endpoint).list_buckets()
+    make_s3(s3_endpoint).list_buckets()
 
 
 def test_a_busy_port_is_retried_and_a_dead_server_is_one_line(

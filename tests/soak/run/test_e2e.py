@@ -1,4 +1,4 @@
-"""A short real soak: real Litestream, embedded moto S3, restore and digests must match."""
+"""A short real soak: real Litestream, the embedded S3 (versitygw), restore and digests must match."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ from typing import Any
 import pytest
 
 from tests.support.rundir import problems_in
-from tests.support.soak import Moto, invoke_cli, moto
+from tests.support.s3_server import S3Server, s3_server
+from tests.support.soak import invoke_cli
 
-__all__ = ["moto"]
+__all__ = ["s3_server"]
 
 pytestmark = pytest.mark.litestream
 
@@ -44,22 +45,28 @@ def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: P
     assert ticks[-1]["s3"]["levels"]["0"]["objects"] > 0
     run = json.loads((run_dir / "run.json").read_text())
     assert run["s3"]["embedded"] and run["ended_at"]
+    assert run["s3"]["server_dir"] == str(run_dir / "s3") and run["s3"]["server"].startswith("versitygw v")
+    bucket_dir = run_dir / "s3" / run["s3"]["bucket"] / run["s3"]["prefix"]
+    assert list((bucket_dir / "0000").glob("*.ltx")), "the replica is plain files under <run dir>/s3"
+    assert list((bucket_dir / "0009").glob("*.ltx")), "with its snapshot"
+    assert "versitygw" in done.stdout
     assert run["binaries"]["litestream"]["version"]
     text = (run_dir / "litestream.yml").read_text() + (run_dir / "run.json").read_text()
     assert "fake-secret" not in text and "secret-access-key" not in text
     assert problems_in(run_dir) == [], "what a real run writes matches the schema exactly"
 
 
-def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, moto: Moto, tmp_path: Path) -> None:
-    """The non-embedded path: --bucket/--endpoint (moto standing in for MinIO), credentials from the env chain."""
-    client: Any = moto.client()
+def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, s3_server: S3Server, tmp_path: Path) -> None:
+    """The non-embedded path: --bucket/--endpoint (the test S3 server standing in for MinIO), credentials from the
+    env chain."""
+    client: Any = s3_server.client()
     client.create_bucket(Bucket="configured-soak")
     run_dir = tmp_path / "run"
     prebuilt = os.environ.get("LITESTREAM_BIN_DIR")
     binaries = ["--bin", prebuilt] if prebuilt else ["--src", str(litestream_src)]
     done = invoke_cli(
         *binaries,
-        "--bucket", "configured-soak", "--endpoint", moto.endpoint, "--prefix", "soaks/e2e",
+        "--bucket", "configured-soak", "--endpoint", s3_server.endpoint, "--prefix", "soaks/e2e",
         "--duration", "30s", "--interval", "10s", "--initial-size", "1MB",
         "--write-rate", "10", "--workers", "1", "--payload-size", "512",
         "--test-dir", str(run_dir),
@@ -69,6 +76,7 @@ def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, moto: Moto
     assert json.loads((run_dir / "result.json").read_text())["status"] == "pass"
     run = json.loads((run_dir / "run.json").read_text())
     assert run["s3"]["embedded"] is False and run["s3"]["bucket"] == "configured-soak"
+    assert not (run_dir / "s3").exists(), "no embedded server with a configured bucket"
     keys = [o["Key"] for o in client.list_objects_v2(Bucket="configured-soak", Prefix="soaks/e2e/")["Contents"]]
     assert any(k.startswith("soaks/e2e/0000/") for k in keys)
     assert not any(".soak-preflight-" in k for k in keys), "the preflight probe is deleted"

@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from soak.run.s3 import EMBEDDED_KEY_ID, EMBEDDED_SECRET
 from tests.support.paths import PROJECT_ROOT
 from tests.support.rundir import problems_in
 from tests.support.soak import (
+    FAKE_CREDS,
     INTERVAL_S,
     STANDINS,
     clean_environ,
@@ -58,11 +58,12 @@ def test_crash_is_seen_within_one_tick(tmp_path: Path, env: dict[str, str], proc
 
 @pytest.mark.parametrize(("sig", "code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_interrupt_keeps_artifacts_and_leaves_no_process(tmp_path: Path, sig: signal.Signals, code: int) -> None:
-    """The embedded moto server, litestream and the load (and their children) all go; result says so."""
+    """The embedded S3 server, litestream and the load (and their children) all go; result says so."""
     run_dir = tmp_path / "run"
     proc = start_soak(run_dir, "--duration", "5m")
     sessions = wait_for_phase(proc, run_dir)
-    assert len(sessions) >= 3, "moto, litestream and the load each in their own session"
+    assert len(sessions) >= 3, "the S3 server, litestream and the load each in their own session"
+    assert any(cmd.split()[0].endswith("/versitygw") for _, cmd in descendants(proc.pid)), "the embedded S3 runs"
     time.sleep(1)
     os.killpg(proc.pid, sig)  # as a terminal's Ctrl+C does: the whole foreground group
     out, err = proc.communicate(timeout=90)
@@ -157,7 +158,7 @@ def _environ(pid: int) -> dict[str, str]:
 
 def test_only_litestream_gets_credentials_and_the_embedded_s3_gets_its_own(tmp_path: Path) -> None:
     """The harness runs with a maintainer's keys and profile; the load sees no AWS_* at all, and litestream (on the
-    embedded S3) sees its fixed test keys, not the maintainer's."""
+    embedded S3) sees the server's per-run root keys, not the maintainer's."""
     run_dir = tmp_path / "run"
     proc = start_soak(run_dir, "--duration", "5m", env={"AWS_PROFILE": "maintainer-sso"})
     try:
@@ -166,9 +167,40 @@ def test_only_litestream_gets_credentials_and_the_embedded_s3_gets_its_own(tmp_p
         load = next(pid for pid, cmd in kids if " load -db " in cmd)
         litestream = next(pid for pid, cmd in kids if " replicate -config " in cmd)
         assert not [k for k in _environ(load) if k.startswith("AWS_")]
-        env = _environ(litestream)
-        assert (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"]) == (EMBEDDED_KEY_ID, EMBEDDED_SECRET)
+        server = next(pid for pid, cmd in kids if cmd.split()[0].endswith("/versitygw"))
+        env, root = _environ(litestream), _environ(server)
+        keys = (env["AWS_ACCESS_KEY_ID"], env["AWS_SECRET_ACCESS_KEY"])
+        assert keys == (root["ROOT_ACCESS_KEY_ID"], root["ROOT_SECRET_ACCESS_KEY"])
+        assert keys != (FAKE_CREDS["AWS_ACCESS_KEY_ID"], FAKE_CREDS["AWS_SECRET_ACCESS_KEY"]), "made up per run"
         assert "AWS_PROFILE" not in env
+        assert not [k for k in root if k.startswith("AWS_")], "the server gets its own keys, not the maintainer's"
+    finally:
+        os.killpg(proc.pid, signal.SIGINT)
+        proc.communicate(timeout=90)
+
+
+def _every_argv() -> list[str]:
+    """Each process's command line, as ``ps`` shows it (/proc/PID/cmdline)."""
+    found = []
+    for pid in (p for p in os.listdir("/proc") if p.isdigit()):
+        with contextlib.suppress(OSError):
+            found.append(Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace"))
+    return found
+
+
+def test_no_credential_in_any_argv_while_a_soak_runs(tmp_path: Path) -> None:
+    """The embedded S3's root keys (and the maintainer's) travel in environments only: no command line shows them."""
+    run_dir = tmp_path / "run"
+    proc = start_soak(run_dir, "--duration", "5m")
+    try:
+        wait_for_phase(proc, run_dir)
+        kids = descendants(proc.pid)
+        server = next(pid for pid, cmd in kids if cmd.split()[0].endswith("/versitygw"))
+        root = _environ(server)
+        secrets = [root["ROOT_ACCESS_KEY_ID"], root["ROOT_SECRET_ACCESS_KEY"], *FAKE_CREDS.values()]
+        argvs = _every_argv()
+        assert len(argvs) > len(kids), "every process on the machine was read"
+        assert [a for a in argvs if any(secret in a for secret in secrets)] == []
     finally:
         os.killpg(proc.pid, signal.SIGINT)
         proc.communicate(timeout=90)

@@ -16,9 +16,9 @@ import yaml
 from common.processes import Child, free_port
 from soak.run.litestream_config import SCHEDULES, LitestreamConfig, schedule_named
 from soak.run.s3 import S3Target
-from tests.support.soak import FAKE_CREDS, Moto, moto
+from tests.support.s3_server import FAKE_CREDS, S3Server, s3_server
 
-__all__ = ["moto"]
+__all__ = ["s3_server"]
 
 
 @pytest.fixture
@@ -95,9 +95,9 @@ def _wait_for(log: Path, pattern: str, timeout: float = 15) -> str:
     raise AssertionError(f"{pattern!r} not in {log}:\n{text[-3000:]}")
 
 
-def test_real_litestream_honours_every_key(litestream_bin: Path, moto: Moto, tmp_path: Path) -> None:
+def test_real_litestream_honours_every_key(litestream_bin: Path, s3_server: S3Server, tmp_path: Path) -> None:
     """Unknown keys are silently ignored by litestream, so look for each setting's effect in its log."""
-    client: Any = moto.client()
+    client: Any = s3_server.client()
     client.create_bucket(Bucket="config-check")
     db = tmp_path / "test.db"
     import sqlite3
@@ -106,7 +106,7 @@ def test_real_litestream_honours_every_key(litestream_bin: Path, moto: Moto, tmp
         conn.execute("PRAGMA journal_mode=WAL")
         conn.execute("CREATE TABLE t (x)")
     port = free_port()
-    cfg = s3_config(db, endpoint=moto.endpoint, bucket="config-check")
+    cfg = s3_config(db, endpoint=s3_server.endpoint, bucket="config-check")
     cfg = LitestreamConfig(db_path=db, metrics_addr=f"127.0.0.1:{port}", s3=cfg.s3)
     cfg.write(tmp_path / "litestream.yml")
     env, _ = cfg.s3.child_env() if cfg.s3 else ({}, [])
@@ -131,7 +131,7 @@ def test_real_litestream_honours_every_key(litestream_bin: Path, moto: Moto, tmp
             ("6", "1h0m0s"),
             ("9", "10m0s"),
         ]
-        assert re.search(rf"replicating to.*bucket=config-check path=soak/prefix.*endpoint={moto.endpoint}", text)
+        assert re.search(rf"replicating to.*bucket=config-check path=soak/prefix.*endpoint={s3_server.endpoint}", text)
         # snapshot.retention: the retention cut-off is one hour before now.
         stamp = re.search(r"enforcing snapshot retention\".*?timestamp=(\S+)", text).group(1)  # type: ignore[union-attr]
         cut = datetime.fromisoformat(stamp.replace("Z", "+00:00"))

@@ -1,4 +1,4 @@
-"""One monitor tick against a moto replica and a real SQLite database: the metrics.jsonl object."""
+"""One monitor tick against a replica on the test S3 server and a real SQLite database: the metrics.jsonl object."""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from soak.run.s3 import S3Lister, S3Target
 from soak.rundir import RunDir
 from tests.support.log_lines import CHECKPOINT, COMPACT_L1, ERROR, UPLOAD
 from tests.support.rundir import problems_in
-from tests.support.soak import FAKE_CREDS, Moto, moto
+from tests.support.s3_server import FAKE_CREDS, S3Server, s3_server
 
-__all__ = ["moto"]
+__all__ = ["s3_server"]
 
 
 @pytest.fixture
@@ -32,7 +32,7 @@ def sleepers(tmp_path: Path) -> Iterator[tuple[Child, Child]]:
         load.stop(grace_s=1)
 
 
-def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
+def test_tick_measures_everything_once(s3_server: S3Server, tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
     dirs = RunDir(tmp_path / "run").create()
     with sqlite3.connect(dirs.db) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -40,11 +40,11 @@ def test_tick_measures_everything_once(moto: Moto, tmp_path: Path, sleepers: tup
         conn.executemany("INSERT INTO load_test (data) VALUES (?)", [(b"x",)] * 7)
     (dirs.meta_dir / "ltx" / "0").mkdir(parents=True)
     (dirs.meta_dir / "ltx" / "0" / "0000000000000001-000000000000000c.ltx").write_bytes(b"")
-    client: Any = moto.client()
+    client: Any = s3_server.client()
     client.create_bucket(Bucket="monitor-tick")
     for key in ("0000/0000000000000001-000000000000000a.ltx", "0009/0000000000000001-0000000000000009.ltx"):
         client.put_object(Bucket="monitor-tick", Key=f"pre/{key}", Body=b"abc")
-    target = S3Target("monitor-tick", "pre", "us-east-1", endpoint=moto.endpoint, fixed_keys=FAKE_CREDS)
+    target = S3Target("monitor-tick", "pre", "us-east-1", endpoint=s3_server.endpoint, fixed_keys=FAKE_CREDS)
     ls, load = sleepers
     ls.log.write_text(f"{UPLOAD}\n{ERROR}\n")
     seen: list[float] = []

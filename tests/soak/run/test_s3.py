@@ -1,10 +1,9 @@
-"""The S3 side against a real moto server process: preflight classification and per-level listings."""
+"""The S3 side against the real embedded S3 server (versitygw): preflight classification and per-level listings."""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -21,13 +20,15 @@ from soak.run.s3 import (
     local_txid,
     preflight,
 )
+from soak.run.s3_server import EmbeddedS3, ensure_versitygw
 from tests.support.cli import assert_one_error_line
-from tests.support.soak import FAKE_CREDS, STANDINS, Moto, invoke_cli, moto
+from tests.support.s3_server import FAKE_CREDS, NO_POLICY_USER, S3Server, s3_server
+from tests.support.soak import STANDINS, invoke_cli
 
-__all__ = ["moto"]
+__all__ = ["s3_server"]
 
 
-def target(server: Moto, bucket: str, **creds: str) -> S3Target:
+def target(server: S3Server, bucket: str, **creds: str) -> S3Target:
     return S3Target(
         bucket=bucket,
         prefix="soak/pre",
@@ -38,31 +39,30 @@ def target(server: Moto, bucket: str, **creds: str) -> S3Target:
 
 
 @pytest.fixture(scope="module")
-def auth_moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Moto, dict[str, str]]]:
-    """moto enforcing IAM after the readiness probe and three set-up calls: a bucket, a user without policy, its key."""
-    server = Moto(tmp_path_factory.mktemp("authmoto") / "moto.log", env={"INITIAL_NO_AUTH_ACTION_COUNT": "4"})
-    try:
-        s3: Any = server.client()
-        iam: Any = server.client("iam")
-        s3.create_bucket(Bucket="auth-bucket")
-        iam.create_user(UserName="no-policy")
-        key = iam.create_access_key(UserName="no-policy")["AccessKey"]
-        yield server, {"AWS_ACCESS_KEY_ID": key["AccessKeyId"], "AWS_SECRET_ACCESS_KEY": key["SecretAccessKey"]}
-    finally:
-        server.child.stop(grace_s=5)
+def auth_bucket(s3_server: S3Server) -> str:
+    """A bucket of the root account, which the unprivileged user may not touch."""
+    s3_server.client().create_bucket(Bucket="auth-bucket")
+    return "auth-bucket"
 
 
-def test_preflight_passes_and_leaves_no_probe(moto: Moto) -> None:
-    client: Any = moto.client()
+def test_preflight_passes_and_leaves_no_probe(s3_server: S3Server) -> None:
+    client: Any = s3_server.client()
     client.create_bucket(Bucket="preflight-ok")
-    seconds = preflight(target(moto, "preflight-ok"))
+    seconds = preflight(target(s3_server, "preflight-ok"))
     assert seconds >= 0
     assert client.list_objects_v2(Bucket="preflight-ok").get("KeyCount", 0) == 0
 
 
-def test_preflight_bucket_missing(moto: Moto) -> None:
+def test_preflight_bucket_missing(s3_server: S3Server) -> None:
     with pytest.raises(UserError, match="no such bucket: s3://does-not-exist-bucket"):
-        preflight(target(moto, "does-not-exist-bucket"))
+        preflight(target(s3_server, "does-not-exist-bucket"))
+
+
+def test_preflight_no_credentials(s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No keys given and none in the standard chain: boto3 cannot sign, and the line says where keys come from."""
+    _no_aws_environment(monkeypatch, tmp_path)
+    with pytest.raises(UserError, match="no AWS credentials found; set AWS_ACCESS_KEY_ID"):
+        preflight(S3Target("auth-bucket", "soak/pre", "us-east-1", endpoint=s3_server.endpoint))
 
 
 def test_preflight_endpoint_unreachable() -> None:
@@ -71,44 +71,43 @@ def test_preflight_endpoint_unreachable() -> None:
         preflight(closed)
 
 
-def test_preflight_unknown_access_key_is_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]]) -> None:
-    server, _ = auth_moto
+def test_preflight_unknown_access_key_is_wrong_credentials(s3_server: S3Server, auth_bucket: str) -> None:
     with pytest.raises(UserError, match=r"wrong S3 credentials .*InvalidAccessKeyId"):
-        preflight(target(server, "auth-bucket", AWS_ACCESS_KEY_ID="fake-unknown-TESTONLY"))
+        preflight(target(s3_server, auth_bucket, AWS_ACCESS_KEY_ID="fake-unknown-TESTONLY"))
 
 
-def test_preflight_wrong_secret_is_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]]) -> None:
-    server, key = auth_moto
-    creds = {**key, "AWS_SECRET_ACCESS_KEY": "fake-wrong-secret-TESTONLY"}
+def test_preflight_wrong_secret_is_wrong_credentials(s3_server: S3Server, auth_bucket: str) -> None:
     with pytest.raises(UserError, match=r"wrong S3 credentials .*SignatureDoesNotMatch"):
-        preflight(target(server, "auth-bucket", **creds))
+        preflight(target(s3_server, auth_bucket, AWS_SECRET_ACCESS_KEY="fake-wrong-secret-TESTONLY"))
 
 
-def test_preflight_user_without_policy_is_access_denied(auth_moto: tuple[Moto, dict[str, str]]) -> None:
-    server, key = auth_moto
+def test_preflight_user_without_policy_is_access_denied(s3_server: S3Server, auth_bucket: str) -> None:
     with pytest.raises(UserError, match=r"access denied to s3://auth-bucket.*AccessDenied.*s3:PutObject"):
-        preflight(target(server, "auth-bucket", **key))
+        preflight(target(s3_server, auth_bucket, **NO_POLICY_USER))
 
 
 @pytest.mark.parametrize("region", ["us-east-1", "eu-west-1"])
-def test_embedded_target_creates_its_bucket(moto: Moto, region: str) -> None:
-    """In any region: outside us-east-1 the bucket needs its location named (AWS_REGION=eu-west-1 now reaches it)."""
-
-    class Server:
-        endpoint = moto.endpoint
-
-    stamp = f"20260101-{region.replace('-', '')}"
-    t = embedded_target(Server(), "pre", region, stamp)  # type: ignore[arg-type]
-    assert t.embedded and t.bucket == f"litestream-soak-{stamp}" and t.region == region
-    preflight(t)
+def test_embedded_target_creates_its_bucket(region: str, tmp_path: Path) -> None:
+    """In any region: the server is started in the soak's region, and outside us-east-1 the bucket needs its
+    location named (AWS_REGION=eu-west-1 reaches both)."""
+    server = EmbeddedS3(ensure_versitygw(), tmp_path / "s3", tmp_path / "s3.log", region=region).start()
+    try:
+        stamp = f"20260101-{region.replace('-', '')}"
+        t = embedded_target(server, "pre", region, stamp)
+        assert t.embedded and t.bucket == f"litestream-soak-{stamp}" and t.region == region
+        assert t.fixed_keys == server.keys
+        preflight(t)
+        assert (tmp_path / "s3" / t.bucket).is_dir(), "the bucket is a directory under the server's directory"
+    finally:
+        server.stop()
 
 
 def _put(client: Any, bucket: str, key: str, size: int) -> None:
     client.put_object(Bucket=bucket, Key=key, Body=b"\0" * size)
 
 
-def test_listing_per_level_with_pagination(moto: Moto) -> None:
-    client: Any = moto.client()
+def test_listing_per_level_with_pagination(s3_server: S3Server) -> None:
+    client: Any = s3_server.client()
     client.create_bucket(Bucket="listing-levels")
     keys = {
         "soak/pre/0000/0000000000000001-0000000000000001.ltx": 100,
@@ -120,7 +119,7 @@ def test_listing_per_level_with_pagination(moto: Moto) -> None:
     }
     for key, size in keys.items():
         _put(client, "listing-levels", key, size)
-    lister = S3Lister(target(moto, "listing-levels"))
+    lister = S3Lister(target(s3_server, "listing-levels"))
     lister.page_size = 2
     listing = lister.listing()
     assert (listing.objects, listing.bytes) == (5, 667)
@@ -181,18 +180,17 @@ def test_cli_endpoint_unreachable(tmp_path: Path) -> None:
     assert not run.exists()
 
 
-def test_cli_bucket_missing(moto: Moto, tmp_path: Path) -> None:
-    done, _ = _cli_s3(tmp_path, moto.endpoint, "missing-bucket-cli")
+def test_cli_bucket_missing(s3_server: S3Server, tmp_path: Path) -> None:
+    done, _ = _cli_s3(tmp_path, s3_server.endpoint, "missing-bucket-cli")
     assert_one_error_line(done, "no such bucket")
 
 
-def test_cli_wrong_credentials(auth_moto: tuple[Moto, dict[str, str]], tmp_path: Path) -> None:
-    server, key = auth_moto
-    env = {**key, "AWS_SECRET_ACCESS_KEY": "fake-wrong-secret-TESTONLY"}
-    done, _ = _cli_s3(tmp_path, server.endpoint, "auth-bucket", env=env)
+def test_cli_wrong_credentials(s3_server: S3Server, auth_bucket: str, tmp_path: Path) -> None:
+    env = {**NO_POLICY_USER, "AWS_SECRET_ACCESS_KEY": "fake-wrong-secret-TESTONLY"}
+    done, _ = _cli_s3(tmp_path, s3_server.endpoint, auth_bucket, env=env)
     line = assert_one_error_line(done, "wrong S3 credentials")
     assert "fake-wrong-secret-TESTONLY" not in done.stdout + done.stderr
-    assert key["AWS_ACCESS_KEY_ID"] not in line
+    assert NO_POLICY_USER["AWS_ACCESS_KEY_ID"] not in line
 
 
 def _no_aws_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -232,25 +230,26 @@ counter = pathlib.Path({counter!r})
 n = int(counter.read_text() or 0) + 1 if counter.exists() else 1
 counter.write_text(str(n))
 expires = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=60)
-print(json.dumps({{"Version": 1, "AccessKeyId": f"fake-{{n}}-TESTONLY", "SecretAccessKey": "fake-TESTONLY",
-                  "SessionToken": f"token-{{n}}-TESTONLY", "Expiration": expires.isoformat()}}))
+print(json.dumps({{"Version": 1, "AccessKeyId": {key!r}, "SecretAccessKey": {secret!r},
+                  "Expiration": expires.isoformat()}}))
 """
 
 
 def test_a_profile_passes_through_to_litestream_and_the_harness_refreshes(
-    moto: Moto, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    s3_server: S3Server, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """Expiring credentials (credential_process, as SSO): boto3 asks again as they expire; nothing is frozen."""
     _no_aws_environment(monkeypatch, tmp_path)
     counter, script = tmp_path / "asked", tmp_path / "creds.py"
-    script.write_text(CREDENTIAL_PROCESS.format(python=sys.executable, counter=str(counter)))
+    keys = {"key": FAKE_CREDS["AWS_ACCESS_KEY_ID"], "secret": FAKE_CREDS["AWS_SECRET_ACCESS_KEY"]}
+    script.write_text(CREDENTIAL_PROCESS.format(python=sys.executable, counter=str(counter), **keys))
     script.chmod(0o755)
     (tmp_path / "config").write_text(f"[profile soak]\ncredential_process = {script}\n")
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     monkeypatch.setenv("AWS_PROFILE", "soak")
     assert check_credentials("us-east-1") == "custom-process"
 
-    t = S3Target("refreshing-creds", "pre", "us-east-1", endpoint=moto.endpoint)
+    t = S3Target("refreshing-creds", "pre", "us-east-1", endpoint=s3_server.endpoint)
     client: Any = t.client()
     client.create_bucket(Bucket="refreshing-creds")
     for _ in range(3):
