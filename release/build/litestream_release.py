@@ -187,7 +187,7 @@ def check_versions(bin_dir: Path, version: str) -> None:
     lines = version_output(bin_dir / "litestream-test", kept=kept)
     if lines[:1] != [f"litestream-test {version}"]:
         raise UserError(
-            f"`litestream-test version` printed {quoted(lines[:1])}, not \"litestream-test {version}\"; {kept}"
+            f'`litestream-test version` printed {quoted(lines[:1])}, not "litestream-test {version}"; {kept}'
         )
 
 

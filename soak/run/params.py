@@ -48,6 +48,7 @@ class SoakParams:
     bin_dir: Path | None
     src_dir: Path | None
     stamp: str
+    release: str | None = None  # --litestream: ``latest`` or vX.Y.Z, resolved to vX.Y.Z by the task before the run
 
     @property
     def embedded(self) -> bool:
@@ -122,6 +123,7 @@ def parse_params(
     test_dir: str | None,
     bin_dir: str | None,
     src_dir: str | None,
+    release: str | None = None,
     now: datetime | None = None,
 ) -> SoakParams:
     """Check every flag; any bad one is a UserError naming the flag and the fix."""
@@ -143,8 +145,12 @@ def parse_params(
         )
     if replica not in REPLICAS:
         raise UserError(f"--replica {replica!r} is unknown; choose s3 or file")
-    if bin_dir and src_dir:
-        raise UserError("give either --bin DIR (existing binaries) or --src DIR (build them), not both")
+    given = [flag for flag, value in (("--src", src_dir), ("--bin", bin_dir), ("--litestream", release)) if value]
+    if len(given) > 1:
+        raise UserError(
+            f"{' and '.join(given)} were given together; give exactly one of --src DIR (build a checkout), --bin DIR "
+            "(existing binaries) or --litestream vX.Y.Z|latest (a release from the Go module proxy)"
+        )
     chosen_bucket = (bucket or "").strip()
     if endpoint and not chosen_bucket and replica == "s3":
         raise UserError(
@@ -170,6 +176,7 @@ def parse_params(
         bin_dir=Path(bin_dir).expanduser().resolve() if bin_dir else None,
         src_dir=Path(src_dir).expanduser().resolve() if src_dir else None,
         stamp=stamp,
+        release=release.strip() if release else None,
     )
 
 
