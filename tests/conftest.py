@@ -33,3 +33,11 @@ def litestream(tmp_path_factory: pytest.TempPathFactory) -> RealLitestream:
         return real_litestream(tmp_path_factory.mktemp("litestream"))
     except UserError as exc:
         pytest.fail(f"a real Litestream is needed for this test and could not be installed: {exc}")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests that use the ``litestream`` fixture go last (stable order otherwise): on a fresh machine CI installs the
+    pinned release in the background meanwhile (.ci/run), and the fixture waits for that install's lock."""
+    needs = [item for item in items if "litestream" in getattr(item, "fixturenames", ())]
+    if needs:
+        items[:] = [item for item in items if item not in needs] + needs

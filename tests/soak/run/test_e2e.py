@@ -15,8 +15,6 @@ from tests.support.soak import Moto, invoke_cli, moto
 
 __all__ = ["moto"]
 
-pytestmark = pytest.mark.litestream
-
 
 def test_short_soak_passes_and_restore_matches(litestream: RealLitestream, tmp_path: Path) -> None:
     """The release through `--litestream v0.5.16` (cached), or the LITESTREAM_SRC / LITESTREAM_BIN_DIR binaries."""
