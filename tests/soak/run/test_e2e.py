@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.support.litestream import RealLitestream
 from tests.support.rundir import problems_in
 from tests.support.soak import Moto, invoke_cli, moto
