@@ -17,6 +17,7 @@ import os
 import re
 import shutil
 import subprocess
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -234,8 +235,6 @@ def ensure_release(spec: str, cache: Path | None = None, *, say: bool = True) ->
 
 def main() -> None:
     """``python -m release.build.litestream_release [VERSION]``: install one release (CI starts it early)."""
-    import sys
-
     spec = sys.argv[1] if len(sys.argv) > 1 else LATEST
     try:
         installed = ensure_release(spec)
