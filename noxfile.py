@@ -60,7 +60,7 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """pytest; tests needing a real Litestream skip unless LITESTREAM_SRC is set."""
+    """pytest; real-Litestream tests use the pinned release (or LITESTREAM_SRC); checkout-only ones skip without it."""
     session.run(*TOOL, "pytest", "-q", "-rs", *session.posargs)
 
 

@@ -58,6 +58,15 @@ SETTINGS: dict[str, Setting] = {
         Setting("tap.path", "litestream.rb"),
         Setting("tap.author_name", "litestream-release-tools"),
         Setting("tap.author_email", "release-tools@litestream.io"),
+        # the gate's --baseline: a figure regresses above baseline x ratio + slack (release/gate/baseline.py)
+        Setting("baseline.restore_ratio", "1.5"),
+        Setting("baseline.restore_slack_s", "10"),
+        Setting("baseline.catch_up_ratio", "2"),
+        Setting("baseline.catch_up_slack_s", "15"),
+        Setting("baseline.rss_ratio", "1.5"),
+        Setting("baseline.rss_slack_mib", "64"),
+        Setting("baseline.l0_bytes_per_row_ratio", "1.5"),
+        Setting("baseline.critical_errors_increase", "0"),
     )
 }
 

@@ -81,6 +81,15 @@ class Binaries(Model):
     litestream_test: Binary | None = Field(None, description="litestream-test populate/load")
 
 
+class Source(Model):
+    """Where the binaries came from: a checkout (--src), a directory (--bin), or a release (--litestream)."""
+
+    kind: Literal["checkout", "bin", "release"] | None = Field(None, description="checkout, bin or release")
+    version: str | None = Field(None, description="release: the tag installed from the Go module proxy")
+    module: str | None = Field(None, description="release: the Go module it was installed from")
+    path: str | None = Field(None, description="the checkout, the --bin directory, or the release's cache directory")
+
+
 class S3Location(Model):
     """Where the replica went; never a credential."""
 
@@ -119,7 +128,10 @@ class RunJson(Model):
     ended_at: Time | None = Field(None, description="when it ended; null while it runs")
     params: Params | None = Field(None, description="the parameters")
     binaries: Binaries | None = Field(None, description="the executables and their versions")
-    litestream_commit: str | None = Field(None, description="null when unknown (--bin without a commit)")
+    source: Source | None = Field(None, description="where the binaries came from")
+    litestream_commit: str | None = Field(
+        None, description="null when unknown (--bin without a commit, a release from the proxy)"
+    )
     s3: S3Location | None = Field(None, description="the S3 replica; null for --replica file")
     config: Config | None = Field(None, description="litestream.yml's schedule")
     faults: dict[str, Any] | None = Field(None, description='the fault plan (README, "Soak under faults"), or null')

@@ -21,6 +21,7 @@ from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
 from release.build.checksums import parse_checksums, sha256_file
 from release.build.release_build import EVIDENCE
+from release.gate import baseline as baseline_checks
 from release.gate import preflight as checks
 from release.gate.go_test import run_go_test
 from release.gate.ledger import GateFacts, GateRecord, Ledger, Outcome
@@ -364,6 +365,69 @@ def analyze(options: GateOptions, ledger: Ledger) -> Outcome:
     return Outcome("pass", f"{figure}; {outcomes[0].key_figure}", run_dir)
 
 
+# --- baseline --------------------------------------------------------------------------------------------------
+
+
+def _analyzed(run_dir: Path, log: Path) -> str | None:
+    """analysis.json in ``run_dir`` (written by soak.analyze unless the analyze gate already did); None when it is
+    there, else why not."""
+    if (run_dir / "analysis.json").is_file():
+        return None
+    args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json", "--output", f"{run_dir}/analysis.json"]
+    if run_invoke(args, log) == 2 or not (run_dir / "analysis.json").is_file():
+        return f"soak.analyze could not read {run_dir} (see {log.name})"
+    return None
+
+
+def baseline(options: GateOptions, ledger: Ledger) -> Outcome:
+    """The same soak (duration, --chaos and its fault seed, --soak-repeat) on the ``--baseline`` release, installed
+    from the Go module proxy (``soak.overnight --litestream``), compared with the candidate's run by soak.compare's
+    code; a figure over its ``baseline.*`` limit fails the gate."""
+    assert options.baseline is not None, "the gate runs only when --baseline is given"
+    candidate = ledger.facts.run_dir
+    if ledger.gate("soak").status == "skipped" or candidate is None:
+        raise Skip("no candidate soak to compare with (soak was skipped)")
+    limits = baseline_checks.thresholds(Settings.for_project())  # a bad limit is one line before the long soak
+    out = evidence_dir(options, "baseline")
+    run_dir, log = out / "run", out / "baseline.log"
+    args = ["soak.overnight", "--litestream", options.baseline.tag, "--duration", options.soak_duration]
+    if options.chaos:
+        args.append("--chaos")
+    candidates = soak_runs(candidate) or [candidate]
+    seed = _mapping((read_json(candidates[0] / "run.json") or {}).get("faults")).get("seed")
+    if isinstance(seed, int) and not isinstance(seed, bool):
+        args += ["--fault-seed", str(seed)]  # the same kill times and error dice as the candidate's run 1
+    if options.soak_repeat > 1:
+        args += ["--repeat", str(options.soak_repeat)]
+    run_invoke([*args, "--test-dir", str(run_dir)], log)
+    baselines = (soak_runs(run_dir) or []) if options.soak_repeat > 1 else [run_dir]
+    if len(baselines) != len(candidates):
+        return Outcome("fail", "", log, f"the baseline made {len(baselines)} runs, the candidate {len(candidates)}")
+    comparisons = []
+    for base_run, cand_run in zip(baselines, candidates, strict=True):
+        state = run_state(base_run)
+        if not state.finished:
+            return Outcome("fail", "", log, f"INCOMPLETE: the baseline soak on {options.baseline.tag}: {state.reason}")
+        for one in (base_run, cand_run):
+            if why := _analyzed(one, log):
+                return Outcome("fail", "", log, why)
+        compared = baseline_checks.compare_runs(options.baseline.tag, base_run, cand_run, limits)
+        if isinstance(compared, str):
+            return Outcome("fail", "", log, compared)
+        comparisons.append(compared)
+    first = comparisons[0]
+    evidence = first.write(out)
+    status = read_json(baselines[0] / "result.json") or {}
+    note = "" if status.get("status") == "pass" else f"; the baseline's own soak: {status.get('status')}"
+    figure = first.key_figure() + note + (f" (run 1 of {len(comparisons)})" if len(comparisons) > 1 else "")
+    reasons = [
+        (f"run {n}: " if len(comparisons) > 1 else "") + reason
+        for n, c in enumerate(comparisons, 1)
+        if (reason := c.reason())
+    ]
+    return Outcome("fail" if reasons else "pass", figure, evidence, "; ".join(reasons) or None)
+
+
 # --- formula ---------------------------------------------------------------------------------------------------
 
 
@@ -416,6 +480,12 @@ GATES: list[Gate] = [
     Gate("build", "invoke build and invoke release.build (snapshot unless the version is the tag at HEAD)", build),
     Gate("soak", "invoke soak.overnight for --soak-duration; rows and restore digests must match", soak),
     Gate("analyze", "invoke soak.analyze on the soak's run; a failed criterion fails the gate", analyze),
+    Gate(
+        "baseline",
+        "with --baseline vX.Y.Z: the same soak on that release; a regression over the baseline.* limits fails",
+        baseline,
+        asked=lambda options: options.baseline is not None,
+    ),
     Gate("formula", "invoke release.formula (a preview until it is published), ruby -c, tap --dry-run", formula),
 ]
 # fmt: on

@@ -27,6 +27,7 @@ class GateOptions:
     publish: bool = False
     go_test_skip: str | None = None
     soak_repeat: int = 1
+    baseline: ReleaseVersion | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -39,6 +40,7 @@ class GateOptions:
             "publish": self.publish,
             "go_test_skip": self.go_test_skip,
             "soak_repeat": self.soak_repeat,
+            "baseline": self.baseline.tag if self.baseline else None,
         }
 
 
@@ -59,6 +61,7 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     parser.add_argument("--out", default="gate-evidence")
     parser.add_argument("--go-test-skip")
     parser.add_argument("--soak-repeat", default="1")
+    parser.add_argument("--baseline")
     args = parser.parse_args(list(argv))
     if not args.soak_repeat.isdigit() or int(args.soak_repeat) < 1:
         raise UserError(
@@ -79,4 +82,5 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
         publish=args.publish,
         go_test_skip=args.go_test_skip,
         soak_repeat=int(args.soak_repeat),
+        baseline=parse_version(args.baseline, flag="--baseline") if args.baseline is not None else None,
     )

@@ -24,11 +24,19 @@ HeadCommit = Callable[[Path], str | None]
 
 @dataclass(frozen=True)
 class Gate:
-    """One gate: its nox session's name, the one line ``nox --list`` shows, and the body that judges it."""
+    """One gate: its nox session's name, the one line ``nox --list`` shows, and the body that judges it.
+
+    ``asked`` makes a gate optional: a run whose options do not ask for it (``--baseline`` not given) has no row
+    for it in the ledger at all, so it neither shows as skipped nor turns a pass into ``partial``.
+    """
 
     name: str
     purpose: str
     body: GateBody
+    asked: Callable[[GateOptions], bool] | None = None
+
+    def wanted(self, options: GateOptions) -> bool:
+        return self.asked is None or self.asked(options)
 
 
 @dataclass
@@ -55,22 +63,35 @@ def _say(line: str) -> None:
     print(line, flush=True)  # nox's own lines go to stderr unbuffered; keep ours in step with them
 
 
-def open_ledger(name: str, options: GateOptions, gates: Sequence[str], head_commit: HeadCommit) -> Ledger:
-    """The first gate starts a fresh ledger; a later one continues the run in progress (or starts one)."""
-    ledger = None if name == gates[0] else Ledger.load(options)
-    return ledger or Ledger.fresh(options, head_commit(options.src), gates)
+def open_ledger(name: str, options: GateOptions, gates: Sequence[Gate], head_commit: HeadCommit) -> Ledger:
+    """The first gate starts a fresh ledger; a later one continues the run in progress (or starts one).
+
+    The ledger holds a row for each gate the options ask for; one asked for later (``nox --no-dependencies -s
+    baseline -- ... --baseline vX``) gets its row in GATES order."""
+    wanted = [gate.name for gate in gates if gate.wanted(options)]
+    ledger = None if name == gates[0].name else Ledger.load(options)
+    if ledger is None:
+        return Ledger.fresh(options, head_commit(options.src), wanted)
+    have = {gate.name: gate for gate in ledger.gates}
+    ledger.gates = [have.get(gate, GateRecord(gate)) for gate in wanted] + [
+        record for record in ledger.gates if record.name not in wanted
+    ]
+    return ledger
 
 
 def run_gate(gates: Sequence[Gate], name: str, argv: Sequence[str], head_commit: HeadCommit) -> GateRecord:
     """Run one gate's body and record it; on failure abort the later gates and print the verdict."""
     order = [gate.name for gate in gates]
     options = parse_gate_args(argv, order)
-    ledger = open_ledger(name, options, order, head_commit)
+    number = order.index(name) + 1
+    if not gates[number - 1].wanted(options):
+        _say(f"gate {number}/{len(order)} {name}: not asked for ({gates[number - 1].purpose})")
+        return GateRecord(name, "skipped", reason="not asked for")
+    ledger = open_ledger(name, options, gates, head_commit)
     record = ledger.gate(name)
     record.status = "running"
     ledger.save()
     state = GateRun(options, ledger)
-    number = order.index(name) + 1
 
     def heading(_number: int, _total: int, step: Step[GateRun]) -> str:
         return f"gate {number}/{len(order)} {step.name}: {step.purpose}"
@@ -124,7 +145,8 @@ def finish_gate(gates: Sequence[Gate], argv: Sequence[str], head_commit: HeadCom
     """``release_gate`` itself: close the ledger (anything not run is aborted), print and save the verdict."""
     order = [gate.name for gate in gates]
     options = parse_gate_args(argv, order)
-    ledger = Ledger.load(options) or Ledger.fresh(options, head_commit(options.src), order)
+    wanted = [gate.name for gate in gates if gate.wanted(options)]
+    ledger = Ledger.load(options) or Ledger.fresh(options, head_commit(options.src), wanted)
     for gate in ledger.gates:
         if gate.status in ("pending", "running"):
             gate.status, gate.reason = "aborted", "did not run"

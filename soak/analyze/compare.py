@@ -15,6 +15,8 @@ FIGURES: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("rss_bytes_peak", ("summary", "rss_bytes_peak")),
     ("rss_slope_pct_per_h", ("summary", "rss_slope_pct_per_h")),
     ("s3_bytes", ("summary", "s3_bytes")),
+    ("l0_upload_bytes", ("replication", "l0_upload_bytes")),
+    ("catch_up_s", ("validation", "catch_up", "seconds")),
 )
 
 
@@ -25,9 +27,27 @@ def _dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
+def _restore_s(data: dict[str, Any]) -> Any:
+    """Seconds ``litestream restore`` took: the ``restore`` check's value in result.json (validation section)."""
+    checks = _dig(data, ("validation", "checks"))
+    for check in checks if isinstance(checks, list) else []:
+        if isinstance(check, dict) and check.get("name") == "restore" and check.get("passed"):
+            value = check.get("value")
+            return value if isinstance(value, int | float) and not isinstance(value, bool) else None
+    return None
+
+
+def _per_row(total: Any, rows: Any) -> float | None:
+    numbers = all(isinstance(v, int | float) and not isinstance(v, bool) for v in (total, rows))
+    return round(total / rows, 1) if numbers and rows > 0 else None
+
+
 def key_figures(data: dict[str, Any]) -> dict[str, Any]:
-    """The figures compared, flat: fixed ones, compactions per level, errors per class, verdict."""
+    """The figures compared, flat: fixed ones, restore time, L0 bytes per row written, compactions per level,
+    errors per class, verdict."""
     out: dict[str, Any] = {name: _dig(data, path) for name, path in FIGURES}
+    out["restore_s"] = _restore_s(data)
+    out["l0_upload_bytes_per_row"] = _per_row(out["l0_upload_bytes"], out["rows_written"])
     for level, count in sorted((_dig(data, ("summary", "compactions")) or {}).items()):
         out[f"compactions_l{level}"] = count
     for cls, count in sorted((_dig(data, ("summary", "errors_by_class")) or {}).items()):

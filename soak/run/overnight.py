@@ -36,6 +36,7 @@ from common.processes import Child, environ_without, free_port, run_to_log, tail
 from common.steps import Skip, Step, run_steps
 from common.timestamps import utc_now
 from common.units import format_duration
+from release.build.litestream_release import install_release
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
 from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
@@ -89,6 +90,7 @@ class SoakRun:
     schedule: Schedule = field(default_factory=Schedule)
     binaries: Binaries | None = None
     s3_binary: Path | None = None
+    source: dict[str, str] | None = None  # where the binaries came from: run.json ``source``
     s3_server: EmbeddedS3 | None = None
     target: S3Target | None = None
     lister: Lister | None = None
@@ -125,8 +127,19 @@ def step_binaries(run: SoakRun) -> None:
         run.say(f"  building from {p.src_dir} with `invoke build` into {run.dirs.bin}")
         run.dirs.create()
         run.binaries = build_binaries(p.src_dir, run.dirs.bin, run.dirs.log("build"))
+        run.source = {"kind": "checkout", "path": str(p.src_dir)}
+    elif p.release is not None:
+        installed = install_release(p.release)
+        run.say(
+            f"  release {installed.version}: {'cached in' if installed.cached else 'installed into'} "
+            f"{installed.bin_dir}"
+        )
+        run.binaries = find_binaries(installed.bin_dir, flag=f"the release cache of {installed.version}")
+        run.source = installed.for_run_json()
     else:
-        run.binaries = find_binaries(p.bin_dir or Path("bin"))
+        bin_dir = (p.bin_dir or Path("bin")).resolve()
+        run.binaries = find_binaries(bin_dir)
+        run.source = {"kind": "bin", "path": str(bin_dir)}
     b = run.binaries
     run.say(f"  litestream {b.litestream_version}, litestream-test {b.litestream_test_version}")
 
@@ -190,6 +203,7 @@ def step_run_dir(run: SoakRun) -> None:
         "ended_at": None,
         "params": run.params.for_run_json(),
         "binaries": run.binaries.for_run_json(),
+        "source": run.source,
         "litestream_commit": run.binaries.commit,
         "s3": run.target.for_run_json() if run.target else None,
         "config": run.config.for_run_json(),

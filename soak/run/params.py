@@ -50,6 +50,7 @@ class SoakParams:
     src_dir: Path | None
     stamp: str
     s3_dir: Path | None = None  # --s3-dir: where the embedded S3 keeps the bucket; None: <run dir>/s3
+    release: str | None = None  # --litestream: ``latest`` or vX.Y.Z, resolved to vX.Y.Z by the task before the run
 
     @property
     def embedded(self) -> bool:
@@ -130,6 +131,7 @@ def parse_params(
     bin_dir: str | None,
     src_dir: str | None,
     s3_dir: str | None = None,
+    release: str | None = None,
     now: datetime | None = None,
 ) -> SoakParams:
     """Check every flag; any bad one is a UserError naming the flag and the fix."""
@@ -151,8 +153,12 @@ def parse_params(
         )
     if replica not in REPLICAS:
         raise UserError(f"--replica {replica!r} is unknown; choose s3 or file")
-    if bin_dir and src_dir:
-        raise UserError("give either --bin DIR (existing binaries) or --src DIR (build them), not both")
+    given = [flag for flag, value in (("--src", src_dir), ("--bin", bin_dir), ("--litestream", release)) if value]
+    if len(given) > 1:
+        raise UserError(
+            f"{' and '.join(given)} were given together; give exactly one of --src DIR (build a checkout), --bin DIR "
+            "(existing binaries) or --litestream vX.Y.Z|latest (a release from the Go module proxy)"
+        )
     chosen_bucket = (bucket or "").strip()
     if endpoint and not chosen_bucket and replica == "s3":
         raise UserError(
@@ -184,6 +190,7 @@ def parse_params(
         src_dir=Path(src_dir).expanduser().resolve() if src_dir else None,
         stamp=stamp,
         s3_dir=_s3_dir(s3_dir) if s3_dir else None,
+        release=release.strip() if release else None,
     )
 
 

@@ -13,6 +13,7 @@ from rich.console import Console
 from common.errors import UserError, fail_cleanly
 from common.invoke_tasks import Task
 from common.settings import Settings
+from release.build.litestream_release import resolve_version
 from soak.faults.plan import FaultPlan, parse_fault_options
 from soak.faults.wiring import SoakFaults, check_target
 from soak.run import command
@@ -42,6 +43,8 @@ HELP = {
     "replica": "replica type: s3 (default) or file (a directory in the run dir)",
     "src": "Litestream checkout to build the binaries from with `invoke build`",
     "bin": "directory holding existing litestream and litestream-test binaries (default ./bin)",
+    "litestream": "a released Litestream, vX.Y.Z or latest (the newest the Go module proxy lists), go install-ed "
+    "once into ${XDG_CACHE_HOME:-~/.cache}/litestream-release-tools/litestream/VERSION; instead of --src/--bin",
     "test_dir": "run directory, new or empty (default <system temp>/litestream-overnight-s3-<UTC yyyymmdd-HHMMSS>)",
     "kill_every": "SIGKILL litestream about every DURATION (jittered ±25%), e.g. 3m; the load keeps writing",
     "restart_after": "with --kill-every: how long litestream stays dead before its restart (default 5s)",
@@ -95,6 +98,7 @@ def overnight(
     replica: str = "s3",
     src: str | None = None,
     bin: str | None = None,  # the flag is --bin
+    litestream: str | None = None,
     test_dir: str | None = None,
     s3_dir: str | None = None,
     kill_every: str | None = None,
@@ -131,6 +135,7 @@ def overnight(
         bin_dir=bin,
         src_dir=src,
         s3_dir=s3_dir,
+        release=litestream,
     )
 
     def faults_with(seed: int | str | None) -> FaultPlan | None:
@@ -152,8 +157,14 @@ def overnight(
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
     if params.src_dir is not None:
         check_source(params.src_dir)
+    if params.release is not None:  # `latest` becomes the version it is now, for every run of a --repeat
+        params = replace(params, release=resolve_version(params.release))
     console = Console(highlight=False, soft_wrap=True)
-    flags.update(bin=params.bin_dir and str(params.bin_dir), src=params.src_dir and str(params.src_dir))
+    flags.update(
+        bin=params.bin_dir and str(params.bin_dir),
+        src=params.src_dir and str(params.src_dir),
+        litestream=params.release,
+    )
 
     def make_run(number: int, dirs: RunDir, seed: int | None) -> SoakRun:
         """Run ``number`` of a repeat (0: the one run): its own directory, S3 prefix and fault seed."""

@@ -1,6 +1,7 @@
-"""End to end: ``nox -s release_gate`` against the real Litestream checkout in LITESTREAM_SRC with a short soak.
+"""End to end: ``nox -s release_gate`` against real Litestream with short soaks.
 
-Slow (Litestream's race suite, the release matrix, a soak): it runs only with LITESTREAM_SRC set.
+The whole gate (Litestream's race suite, the release matrix, a soak) runs against the checkout in LITESTREAM_SRC; a
+gate with ``--baseline`` on the pinned release runs everywhere, CI included.
 GATE_E2E_SOAK_DURATION (default 2m) and GATE_E2E_GO_TEST_SKIP (a ``go test -skip`` regex) tune it.
 """
 
@@ -18,6 +19,7 @@ import pytest
 from release.gate.go_test import ROOT_FAILS
 from tests.support.checkouts import ACTOR
 from tests.support.homebrew import file_server
+from tests.support.litestream import PINNED, RealLitestream, release_checkout
 from tests.support.paths import PROJECT_ROOT
 
 # As root, chmod 000 does not stop a read, so this Litestream test cannot pass (v0.5.16 replica_internal_test.go).
@@ -79,3 +81,47 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
     formula = next(gate for gate in report["gates"] if gate["name"] == "formula")
     assert formula["key_figure"].startswith("PREVIEW from the build's checksums")
     assert report["facts"]["formula_source"] == "preview"
+
+
+@pytest.mark.timeout(1800)
+def test_release_gate_with_a_baseline_on_the_pinned_release(litestream: RealLitestream, tmp_path: Path) -> None:
+    """CI's gate: no Litestream clone there, so the checkout is v0.5.16's module source from the Go module proxy,
+    committed and tagged. A short soak on it, then ``--baseline`` soaks the pinned release (the ``litestream``
+    fixture's cached install, through ``--litestream``) and compares. go_test and build are skipped here (the race
+    suite and GoReleaser's eight platforms take over ten minutes on CI's two cores); the LITESTREAM_SRC test above
+    runs them. formula needs build, so it is skipped too: the verdict is partial, never pass."""
+    src = release_checkout(tmp_path / "litestream", PINNED)
+    out = tmp_path / "evidence"
+    options = ["--src", str(src), "--version", PINNED, "--out", str(out), "--skip", "go_test", "--skip", "build"]
+    options += ["--soak-duration", os.environ.get("GATE_E2E_SOAK_DURATION", "30s"), "--baseline", PINNED]
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
+    env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads((out / "gate-report.json").read_text())
+    statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
+    assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    assert [gate["name"] for gate in report["gates"]] == [
+        "preflight", "go_test", "build", "soak", "analyze", "baseline", "formula"
+    ]  # fmt: skip
+    assert statuses == {
+        "preflight": "pass", "go_test": "skipped", "build": "skipped", "soak": "pass", "analyze": "pass",
+        "baseline": "pass", "formula": "skipped",
+    }  # fmt: skip
+    assert report["verdict"] == "partial" and report["options"]["baseline"] == PINNED
+    row = next(gate for gate in report["gates"] if gate["name"] == "baseline")
+    assert row["key_figure"].startswith(f"vs {PINNED}: restore time ") and row["evidence"] == "baseline/baseline.json"
+    evidence = json.loads((out / "baseline" / "baseline.json").read_text())
+    assert evidence["status"] == "pass" and {t["status"] for t in evidence["thresholds"]} == {"pass"}
+    baseline_run = json.loads((out / "baseline" / "run" / "run.json").read_text())
+    assert baseline_run["source"] == {**baseline_run["source"], "kind": "release", "version": PINNED}
+    candidate_run = json.loads((out / "soak" / "run" / "run.json").read_text())
+    assert candidate_run["source"]["kind"] == "checkout"
+    assert candidate_run["params"] == baseline_run["params"], "the baseline soak runs with the candidate's parameters"
+    assert "| baseline | ✔ pass |" in (out / "gate-report.md").read_text()

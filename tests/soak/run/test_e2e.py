@@ -1,31 +1,26 @@
-"""A short real soak: real Litestream, the embedded S3 (versitygw), restore and digests must match."""
+"""A short real soak: real Litestream (the pinned release from the Go module proxy unless LITESTREAM_SRC or
+LITESTREAM_BIN_DIR says otherwise), the embedded S3 (versitygw), restore and digests must match."""
 
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
+from tests.support.litestream import RealLitestream
 from tests.support.rundir import problems_in
 from tests.support.s3_server import S3Server, s3_server
 from tests.support.soak import invoke_cli
 
 __all__ = ["s3_server"]
 
-pytestmark = pytest.mark.litestream
 
-
-def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: Path) -> None:
-    """Binaries from `invoke build --src` (or LITESTREAM_BIN_DIR, already built, to skip the build)."""
+def test_short_soak_passes_and_restore_matches(litestream: RealLitestream, tmp_path: Path) -> None:
+    """The release through `--litestream v0.5.16` (cached), or the LITESTREAM_SRC / LITESTREAM_BIN_DIR binaries."""
     run_dir = tmp_path / "run"
-    prebuilt = os.environ.get("LITESTREAM_BIN_DIR")
-    binaries = ["--bin", prebuilt] if prebuilt else ["--src", str(litestream_src)]
     done = invoke_cli(
-        *binaries,
-        "--duration", "90s", "--interval", "30s", "--initial-size", "2MB",
+        *litestream.soak_args(),
+        "--duration", "60s", "--interval", "20s", "--initial-size", "2MB",
         "--write-rate", "20", "--workers", "2", "--payload-size", "1024",
         "--test-dir", str(run_dir),
         timeout=1800,
@@ -50,22 +45,26 @@ def test_short_soak_passes_and_restore_matches(litestream_src: Path, tmp_path: P
     assert list((bucket_dir / "0000").glob("*.ltx")), "the replica is plain files under <run dir>/s3"
     assert list((bucket_dir / "0009").glob("*.ltx")), "with its snapshot"
     assert "versitygw" in done.stdout
-    assert run["binaries"]["litestream"]["version"]
+    assert run["binaries"]["litestream"]["version"] == litestream.version
+    assert run["source"]["kind"] == litestream.origin
+    if litestream.origin == "release":
+        assert run["source"]["version"] == litestream.version
+        assert Path(run["binaries"]["litestream"]["path"]).parent == litestream.bin_dir
     text = (run_dir / "litestream.yml").read_text() + (run_dir / "run.json").read_text()
     assert "fake-secret" not in text and "secret-access-key" not in text
     assert problems_in(run_dir) == [], "what a real run writes matches the schema exactly"
 
 
-def test_configured_bucket_at_a_custom_endpoint(litestream_src: Path, s3_server: S3Server, tmp_path: Path) -> None:
+def test_configured_bucket_at_a_custom_endpoint(
+    litestream: RealLitestream, s3_server: S3Server, tmp_path: Path
+) -> None:
     """The non-embedded path: --bucket/--endpoint (the test S3 server standing in for MinIO), credentials from the
     env chain."""
     client: Any = s3_server.client()
     client.create_bucket(Bucket="configured-soak")
     run_dir = tmp_path / "run"
-    prebuilt = os.environ.get("LITESTREAM_BIN_DIR")
-    binaries = ["--bin", prebuilt] if prebuilt else ["--src", str(litestream_src)]
     done = invoke_cli(
-        *binaries,
+        *litestream.soak_args(),
         "--bucket", "configured-soak", "--endpoint", s3_server.endpoint, "--prefix", "soaks/e2e",
         "--duration", "30s", "--interval", "10s", "--initial-size", "1MB",
         "--write-rate", "10", "--workers", "1", "--payload-size", "512",

@@ -2,32 +2,22 @@
 
 from __future__ import annotations
 
-import os
 import re
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import pytest
 import requests
 import yaml
 
 from common.processes import Child, free_port
 from soak.run.litestream_config import SCHEDULES, LitestreamConfig, schedule_named
 from soak.run.s3 import S3Target
+from tests.support.litestream import RealLitestream
 from tests.support.s3_server import FAKE_CREDS, S3Server, s3_server
 
 __all__ = ["s3_server"]
-
-
-@pytest.fixture
-def litestream_bin() -> Path:
-    """A directory with real v0.5 binaries (LITESTREAM_BIN_DIR, e.g. the output of `invoke build`)."""
-    found = os.environ.get("LITESTREAM_BIN_DIR")
-    if not found or not (Path(found) / "litestream").is_file():
-        pytest.skip("LITESTREAM_BIN_DIR is not set to a directory holding a real litestream binary")
-    return Path(found)
 
 
 def s3_config(db: Path, endpoint: str = "http://127.0.0.1:9000", bucket: str = "soak-bucket") -> LitestreamConfig:
@@ -95,7 +85,7 @@ def _wait_for(log: Path, pattern: str, timeout: float = 15) -> str:
     raise AssertionError(f"{pattern!r} not in {log}:\n{text[-3000:]}")
 
 
-def test_real_litestream_honours_every_key(litestream_bin: Path, s3_server: S3Server, tmp_path: Path) -> None:
+def test_real_litestream_honours_every_key(litestream: RealLitestream, s3_server: S3Server, tmp_path: Path) -> None:
     """Unknown keys are silently ignored by litestream, so look for each setting's effect in its log."""
     client: Any = s3_server.client()
     client.create_bucket(Bucket="config-check")
@@ -113,7 +103,7 @@ def test_real_litestream_honours_every_key(litestream_bin: Path, s3_server: S3Se
     log = tmp_path / "litestream.log"
     child = Child(
         "litestream",
-        [str(litestream_bin / "litestream"), "replicate", "-config", str(tmp_path / "litestream.yml")],
+        [str(litestream.litestream), "replicate", "-config", str(tmp_path / "litestream.yml")],
         log,
         env=env,
     ).start()

@@ -71,7 +71,7 @@ def test_compound_durations_and_fractional_sizes() -> None:
         ({"read_ratio": "1.5"}, "--read-ratio must be between 0 and 1"),
         ({"read_ratio": "-0.1"}, "--read-ratio must be between 0 and 1"),
         ({"replica": "gcs"}, "--replica 'gcs' is unknown"),
-        ({"bin_dir": "/x", "src_dir": "/y"}, "either --bin"),
+        ({"bin_dir": "/x", "src_dir": "/y"}, "--src and --bin were given together"),
         ({"endpoint": "http://127.0.0.1:9000"}, "--endpoint needs a bucket"),
     ],
 )
