@@ -21,6 +21,7 @@ from soak.run.litestream_config import schedule_named
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
 from soak.run.repeat import run_repeat
+from soak.run.replica_options import parse_replica_checks
 from soak.rundir import RepeatDir, RunDir
 
 HELP = {
@@ -51,6 +52,15 @@ HELP = {
     "schedule": "litestream.yml's snapshot, retention, compaction and checkpoint cadence: default (snapshots every 10m "
     "kept 1h, levels 30s..1h) or fast (snapshots every 30s kept 2m, levels 15s/30s/1m, checkpoints every 10s: the "
     "short mode of Litestream's LTX behaviour suite, so cadence and retention show within minutes)",
+    "restore_every": "restore the replica into a scratch file every DURATION during the load and check it against the "
+    "source: a clean prefix, not stalled, never backwards; 0 turns it off (default 2m)",
+    "final_stop": "how litestream is stopped at the end: term (SIGTERM after catch-up, its shutdown sync runs; "
+    "default) "
+    "or kill (SIGKILL, no shutdown sync: rows committed more than 1 sync interval + 5s before must be restored)",
+    "idle": "after the load stops, nothing writes for DURATION; litestream must settle: at most one L0 upload and one "
+    "checkpoint after the first sync interval (idle_quiet); 0 turns it off (default)",
+    "pitr_samples": "after the run, restore at K recorded monitor ticks with -timestamp and with -txid and compare "
+    "with the source as of then; 0 turns it off (default 3)",
     "repeat": "run the same soak N times (run-1/ .. run-N/ under --test-dir, fault seeds --fault-seed+n-1) and "
     "report each check over the runs; passes only if every run passes (default 1)",
 }
@@ -103,6 +113,10 @@ def overnight(
     fault_seed: str | None = None,
     schedule: str = "default",
     repeat: int = 1,
+    restore_every: str = "2m",
+    final_stop: str = "term",
+    idle: str = "0",
+    pitr_samples: int = 3,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
     flags = {name: value for name, value in locals().items() if name != "c"}  # first: only the flags so far
@@ -142,6 +156,9 @@ def overnight(
         )
 
     cadence = schedule_named(schedule)
+    checks = parse_replica_checks(
+        restore_every=restore_every, final_stop=final_stop, idle=idle, pitr_samples=pitr_samples
+    )
     # Validated here, before anything starts: a bad fault option costs nothing but one line.
     plan = faults_with(fault_seed)
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
@@ -162,6 +179,7 @@ def overnight(
             console=console,
             faults=SoakFaults(run_plan) if run_plan else None,
             schedule=cadence,
+            replica_checks=checks,
         )
         run.command = command.typed()
         run.replay_command = command.replay("soak.overnight", flags, DEFAULTS, fault_seed=seed)
