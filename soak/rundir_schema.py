@@ -341,7 +341,7 @@ class PeriodicRestore(Model):
     source_rows: int | None = Field(None, description="load_test rows up to M in the source")
     digests_equal: bool | None = Field(None, description="sha256 of load_test up to M equal on both sides")
     lost_rows: LostRows | None = Field(None, description="rows up to M that differ, when they differ")
-    age_s: Number | None = Field(None, description="t minus the commit time of row M: the replica's age")
+    age_s: Number | None = Field(None, description="restore end minus the commit time of row M: the replica's age")
     ok: bool | None = Field(None, description="integrity ok, a clean prefix, M >= floor, never backwards")
     problem: str | None = Field(None, description="what failed, one sentence")
     error: str | None = Field(None, description="why the restore could not be compared")

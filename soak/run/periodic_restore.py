@@ -106,7 +106,9 @@ class PeriodicRestores:
         view = view_of(self.source, self.scratch, events)
         entry.update(view.to_json())
         top = view.restored_max_id
-        entry["age_s"] = None if view.newest_written is None else round(started - view.newest_written, 3)
+        # At the restore's end: it lists the replica after it starts, so rows newer than ``started`` can be in it.
+        finished = started + seconds
+        entry["age_s"] = None if view.newest_written is None else round(finished - view.newest_written, 3)
         problems = [p for p in (view.problem(),) if p]
         if excuse:
             entry["floor_excused_by"] = excuse
