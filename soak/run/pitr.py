@@ -28,8 +28,10 @@ from soak.rundir import RunDir
 PointRestore = Callable[..., int]
 
 
-def points(metrics: Path, k: int) -> list[dict[str, Any]]:
-    """K ticks spread evenly over the run (the last one included) that know the replica TXID and the rows."""
+def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str, Any]]:
+    """K ticks of the load (``elapsed_s`` < ``load_s``) spread evenly over it, the last one included, that know the
+    replica TXID and the rows. Idle ticks are left out: litestream refuses a timestamp after its newest LTX file
+    ("timestamp does not exist", replica.go CalcRestoreTarget), and nothing is uploaded while nothing writes."""
     ticks: list[dict[str, Any]] = []
     try:
         lines = metrics.read_text().splitlines()
@@ -43,6 +45,9 @@ def points(metrics: Path, k: int) -> list[dict[str, Any]]:
         txid = (tick.get("txid") or {}).get("replica")
         rows = (tick.get("rows") or {}).get("load_test")
         t = parse_utc(tick.get("t") or "")
+        elapsed = tick.get("elapsed_s")
+        if load_s is not None and isinstance(elapsed, int | float) and elapsed >= load_s:
+            continue
         if isinstance(txid, int) and isinstance(rows, int) and rows > 0 and t is not None:
             ticks.append({"t": tick["t"], "epoch": t, "txid": txid, "rows": rows})
     if len(ticks) <= k:
@@ -90,9 +95,11 @@ def restore_point(
     return entry
 
 
-def judge_pitr(dirs: RunDir, k: int, restore: PointRestore, retention_s: float) -> tuple[bool, str, dict[str, Any]]:
+def judge_pitr(
+    dirs: RunDir, k: int, restore: PointRestore, retention_s: float, load_s: float | None = None
+) -> tuple[bool, str, dict[str, Any]]:
     """(passed, detail, value) of the ``pitr`` check over K points, each restored by timestamp and by TXID."""
-    chosen = points(dirs.metrics, k)
+    chosen = points(dirs.metrics, k, load_s)
     if not chosen:
         return False, "no monitor tick recorded a replica TXID and load_test rows: nothing to restore to", {}
     entries: list[dict[str, Any]] = []

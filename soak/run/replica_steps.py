@@ -112,6 +112,7 @@ def pitr(run: SoakRun) -> None:
         k,
         lambda out, *options: restore_replica(run, out, *options, log_name="scratch-restore", timeout_s=600),
         retention_s=run.schedule.snapshot_retention_s,
+        load_s=run.params.duration_s,
     )
     run.result.check("pitr", passed, detail, value)
     run.say(f"  point-in-time restores: {detail}")
