@@ -2,7 +2,7 @@
 
 A build that checkpointed an idle database in a loop (7 PASSIVE checkpoints and 7 new L0 files in 29 s after the
 load stopped) passed every other check. ``idle_quiet`` holds only if, after the first sync interval of the idle
-phase (which uploads the load's last transactions), litestream.log shows at most one L0 upload (``msg="ltx file
+phase (which uploads the load's last transactions) and a 2 s slack, litestream.log shows at most one L0 upload (``msg="ltx file
 uploaded"`` with LTX ``level=0``, replica.go) and at most one ``msg=checkpoint`` (db.go, DEBUG): a second checkpoint
 is a repeating one. Snapshots and compactions of the idle database are not judged here.
 """
@@ -18,6 +18,9 @@ from soak.logs.line import attr, int_value, line_time, message
 
 MAX_UPLOADS = 1
 MAX_CHECKPOINTS = 1
+# After the first sync interval: the load's last transactions are uploaded by the sync that follows its stop, which on
+# a real v0.5.16 run came 1.0 s after the idle phase began (tests/fixtures/logs/idle); this slack keeps it out.
+SETTLE_SLACK_S = 2.0
 KEEP_LINES = 20
 
 
@@ -31,12 +34,15 @@ class IdleActivity:
     uploads: int = 0
     checkpoints: int = 0
     lines: list[str] = field(default_factory=list)
+    error: str | None = None  # the log could not be read: nothing to judge, never quiet
 
     @property
     def quiet(self) -> bool:
-        return self.uploads <= MAX_UPLOADS and self.checkpoints <= MAX_CHECKPOINTS
+        return self.error is None and self.uploads <= MAX_UPLOADS and self.checkpoints <= MAX_CHECKPOINTS
 
     def detail(self) -> str:
+        if self.error is not None:
+            return f"cannot judge the idle phase: {self.error}"
         span = self.end - self.judged_from
         text = (
             f"{self.uploads} L0 upload(s) and {self.checkpoints} checkpoint(s) in the {span:.0f}s of idle after the "
@@ -56,11 +62,12 @@ class IdleActivity:
 
 
 def idle_activity(log: Path, start: float, end: float, sync_s: float) -> IdleActivity:
-    """Count L0 uploads and checkpoints in ``log`` (TEXT or JSON slog) timed in [start + sync_s, end]."""
-    activity = IdleActivity(start=start, end=end, judged_from=start + sync_s)
+    """Count L0 uploads and checkpoints in ``log`` (TEXT or JSON slog) timed in [start + sync_s + slack, end]."""
+    activity = IdleActivity(start=start, end=end, judged_from=start + sync_s + SETTLE_SLACK_S)
     try:
         fh = log.open("rb")
-    except OSError:
+    except OSError as exc:
+        activity.error = f"{log} unreadable ({exc.strerror or exc})"
         return activity
     with fh:
         for line in fh:
