@@ -2,9 +2,9 @@
 
 A build that checkpointed an idle database in a loop (7 PASSIVE checkpoints and 7 new L0 files in 29 s after the
 load stopped) passed every other check. ``idle_quiet`` holds only if, after the first sync interval of the idle
-phase (which uploads the load's last transactions) and a 2 s slack, litestream.log shows at most one L0 upload (``msg="ltx file
-uploaded"`` with LTX ``level=0``, replica.go) and at most one ``msg=checkpoint`` (db.go, DEBUG): a second checkpoint
-is a repeating one. Snapshots and compactions of the idle database are not judged here.
+phase (which uploads the load's last transactions) and a 2 s slack, litestream.log shows at most one L0 upload
+(``msg="ltx file uploaded"`` with LTX ``level=0``, replica.go) and at most one ``msg=checkpoint`` (db.go, DEBUG): a
+second checkpoint is a repeating one. Snapshots and compactions of the idle database are not judged here.
 """
 
 from __future__ import annotations

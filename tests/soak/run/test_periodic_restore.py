@@ -56,6 +56,7 @@ def test_a_current_replica_passes_with_its_age(tmp_path: Path, source: Path) -> 
     assert 0 <= cycle["age_s"] < 5  # the newest row was written half a second before
     passed, detail, value = periodic.summary()
     assert passed and value == {"cycles": 1, "failed": 0, "max_age_s": cycle["age_s"]}
+    assert "1 periodic restores, each a clean prefix of the source, up to id 200" in detail
     written = [json.loads(line) for line in (tmp_path / "replica-restores.jsonl").read_text().splitlines()]
     assert written == [cycle]
     ok, _, worst = periodic.age_check()

@@ -10,6 +10,7 @@ import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,7 +80,7 @@ def test_a_point_in_time_restore_equals_its_recorded_point(tmp_path: Path, rep: 
     _wait(lambda: rep.replica.exists() and rep.rows() > 40)
     rep.writing.clear()
     time.sleep(3)  # > one sync interval: everything written is replicated
-    point = {"t": "", "epoch": time.time(), "txid": 0, "rows": rep.rows()}
+    point: dict[str, Any] = {"t": "", "epoch": time.time(), "txid": 0, "rows": rep.rows()}
     time.sleep(1)
     rep.writing.set()
     _wait(lambda: rep.rows() > point["rows"] + 40)
@@ -98,7 +99,7 @@ def test_a_point_in_time_restore_that_holds_other_rows_fails(tmp_path: Path, rep
     """A restore asked for an early point that returns the latest state is caught by the point's ceiling."""
     rep.writing.set()
     _wait(lambda: rep.replica.exists() and rep.rows() > 40)
-    early = {"t": "", "epoch": time.time() - 0.5, "txid": 0, "rows": rep.rows()}
+    early: dict[str, Any] = {"t": "", "epoch": time.time() - 0.5, "txid": 0, "rows": rep.rows()}
     _wait(lambda: rep.rows() > early["rows"] + 60)
     time.sleep(3)
     ignoring_the_point = restore_point(RunDir(tmp_path), early, "timestamp", lambda out, *o: rep.restore(out), 3600)
