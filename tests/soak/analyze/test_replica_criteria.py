@@ -10,8 +10,8 @@ from typing import Any
 
 from soak.analyze.analysis import analyze_run
 from soak.analyze.criteria import Thresholds
-from soak.analyze.render.html import render_html
 from soak.analyze.render.charts import render_charts
+from soak.analyze.render.html import render_html
 from tests.support.analyze import copy_rundir, edit_json
 
 ASKED = {"restore_every_s": 30, "final_stop": "kill", "idle_s": 60, "pitr_samples": 3}
