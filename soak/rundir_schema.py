@@ -335,6 +335,9 @@ class PeriodicRestore(Model):
     floor_id: int | None = Field(None, description="source max id one sync interval + slack before t; must be held")
     floor_t: Time | None = Field(None, description="when the floor was read")
     floor_excused_by: str | None = Field(None, description="a fault next to the floor (kill 3): floor not judged")
+    restore_excused_by: str | None = Field(
+        None, description="the restore failed through the S3 fault proxies: this cycle is not judged"
+    )
     integrity: str | None = Field(None, description="PRAGMA integrity_check of the restore")
     restored_max_id: int | None = Field(None, description="newest load_test id in the restore (M)")
     restored_rows: int | None = Field(None, description="load_test rows up to M in the restore")

@@ -52,6 +52,9 @@ class PeriodicRestores:
     restore: RestoreFn
     every_s: float
     faults_log: Path | None = None
+    # Set when the restores go through the S3 fault proxies (outages, errors, resets): a restore that fails under them
+    # is not judged; one that succeeds is judged in full.
+    restore_faults: str | None = None
     sync_s: float = LITESTREAM_SYNC_INTERVAL_S
     slack_s: float = FLOOR_SLACK_S
     cycles: list[dict[str, Any]] = field(default_factory=list)
@@ -100,6 +103,9 @@ class PeriodicRestores:
             "floor_t": iso_utc(floor_t),
         }
         excuse = _excuse(events, floor_t - FAULT_EXCUSE_S, started)
+        if error and self.restore_faults:
+            entry.update(ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults}")
+            return self._keep(entry)
         if error:
             entry.update(ok=False, problem=error)
             return self._keep(entry)
@@ -159,6 +165,9 @@ class PeriodicRestores:
         value = {"cycles": n, "failed": len(failed), "max_age_s": max(ages) if ages else None}
         if not n:
             return False, f"no periodic restore finished (every {self.every_s:g}s); the load was too short", value
+        refused = sum(1 for c in self.cycles if c.get("restore_excused_by"))
+        if refused == n:
+            return False, f"none of {n} periodic restores got through the S3 faults: nothing judged", value
         if failed:
             first = failed[0]
             return (
@@ -171,12 +180,16 @@ class PeriodicRestores:
         detail = f"{n} periodic restores, each a clean prefix of the source, up to id {top} at the last"
         if excused:
             detail += f"; {excused} not judged on their floor (a fault held the replica back)"
+        if refused:
+            detail += f"; {refused} failed under the S3 faults and were not judged"
         return True, detail, value
 
     def age_check(self) -> tuple[bool, str, float | None]:
         """(passed, detail, max age) of the ``replica_age`` check."""
         limit = age_threshold_s(self.sync_s, self.slack_s)
         ages = [c["age_s"] for c in self.cycles if c.get("age_s") is not None and not c.get("floor_excused_by")]
+        if not ages and any(c.get("floor_excused_by") for c in self.cycles):
+            return True, "every periodic restore was next to a fault: replica age not judged", None
         if not ages:
             return False, "no periodic restore gave a replica age", None
         worst = max(ages)

@@ -26,9 +26,11 @@ POLL_S = 1.0
 
 
 def restore_replica(run: SoakRun, out: Path, *options: str, log_name: str = "restore", timeout_s: float = 3600) -> int:
-    """``litestream restore [options] -o OUT URL`` from the replica, appended to ``logs/<log_name>.log``."""
+    """``litestream restore [options] -o OUT URL`` from the replica, appended to ``logs/<log_name>.log``.
+
+    It reads through the same endpoint as litestream replicates to: with S3 faults on, through their proxies."""
     assert run.binaries is not None
-    url = run.target.restore_url() if run.target else f"file://{run.dirs.file_replica}"
+    url = run.target.restore_url(via_faults=True) if run.target else f"file://{run.dirs.file_replica}"
     argv = [str(run.binaries.litestream), "restore", *options, "-o", str(out), url]
     log = run.dirs.log(log_name)
     with log.open("a") as fh:
@@ -53,10 +55,19 @@ def start_periodic(run: SoakRun) -> None:
         restore=lambda out: restore_replica(run, out, log_name="scratch-restore", timeout_s=max(120.0, every)),
         every_s=every,
         faults_log=run.dirs.faults_log,
+        restore_faults=_proxied(run),
     )
     run.periodic.sample()
     run.periodic.start()
     run.say(f"  a restore of the replica every {format_duration(every)} into {run.dirs.scratch_restore.name}")
+
+
+def _proxied(run: SoakRun) -> str | None:
+    """``the S3 fault proxies (http://127.0.0.1:PORT)`` when restores go through them, else None."""
+    target = run.target
+    if target is None or run.faults is None or target.litestream_endpoint == target.endpoint:
+        return None
+    return f"the S3 fault proxies ({target.litestream_endpoint})"
 
 
 def periodic_verdict(run: SoakRun) -> None:

@@ -46,7 +46,8 @@ HELP = {
     "s3_latency": "delay every S3 answer to litestream by MS milliseconds (Toxiproxy latency)",
     "s3_reset_rate": "reset a fraction P (0..1) of litestream's TCP connections to S3 (Toxiproxy reset_peer)",
     "s3_outage": "S3 unreachable for litestream from START for LENGTH after the load starts, e.g. 20m+2m; repeatable",
-    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
+    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError / "
+    "429 TooManyRequests / 408 RequestTimeout (the last two with Retry-After: 1)",
     "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
     "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
     "schedule": "litestream.yml's snapshot, retention, compaction and checkpoint cadence: default (snapshots every 10m "

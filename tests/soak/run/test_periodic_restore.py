@@ -122,3 +122,21 @@ def test_a_stale_replica_fails_replica_age(tmp_path: Path) -> None:
     ok, detail, worst = periodic.age_check()
     assert not ok and worst is not None and worst > age_threshold_s()
     assert f"must be <= {age_threshold_s():g}s" in detail
+
+
+def test_a_restore_failing_through_the_fault_proxies_is_not_judged_but_all_failing_is_no_pass(
+    tmp_path: Path, source: Path
+) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    cycle = periodic.cycle()
+    assert cycle["ok"] and cycle["restore_excused_by"].startswith("litestream restore exited 1 through the S3 fault")
+    passed, detail, _ = periodic.summary()
+    assert not passed and "none of 1 periodic restores got through the S3 faults" in detail
+
+
+def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: _copy(source, out, drop=(7,)))
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    cycle = periodic.cycle()
+    assert not cycle["ok"] and "missing ids 7 (1 row)" in cycle["problem"]
