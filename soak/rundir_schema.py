@@ -44,7 +44,7 @@ Event = Literal["start", "end", "inject"]
 Status = Literal["pass", "fail", "interrupted"]
 CheckName = Literal[
     "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests",
-    "periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr",
+    "periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object",
 ]  # fmt: skip
 
 
@@ -116,6 +116,7 @@ class ReplicaChecksJson(Model):
     final_stop: Literal["term", "kill"] | None = Field(None, description="how litestream is stopped at the end")
     idle_s: Number | None = Field(None, description="seconds nothing writes after the load; 0: no idle phase")
     pitr_samples: int | None = Field(None, description="point-in-time restores after the run; 0: none")
+    corrupt_object: bool | None = Field(None, description="restore from a copy with one LTX object truncated")
 
 
 class RunJson(Model):

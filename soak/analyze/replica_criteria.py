@@ -17,8 +17,8 @@ from soak.analyze.inputs import RunInputs
 from soak.run.periodic_restore import age_threshold_s
 from soak.rundir_schema import Check
 
-# (check name, why it was asked for or None when never, threshold for the table)
-ORDER = ("periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr")
+# The replica checks, in the order the soak makes them.
+ORDER = ("periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object")
 
 
 def _asked(inputs: RunInputs) -> dict[str, str]:
@@ -36,6 +36,8 @@ def _asked(inputs: RunInputs) -> dict[str, str]:
         asked["idle_quiet"] = f"--idle {rc.idle_s:g}s"
     if rc.pitr_samples:
         asked["pitr"] = f"--pitr-samples {rc.pitr_samples}"
+    if rc.corrupt_object:
+        asked["corrupt_object"] = "--corrupt-object"
     return asked
 
 
@@ -45,11 +47,14 @@ _THRESHOLDS: dict[str, Any] = {
     "crash_restore": "rows committed 1 sync interval + 5s before the SIGKILL",
     "idle_quiet": "<= 1 L0 upload and <= 1 checkpoint",
     "pitr": "each restore a clean prefix between the point's bounds",
+    "corrupt_object": "restore of a replica with a truncated LTX object fails with an error",
 }
 
 
 def _value(name: str, value: Any) -> Any:
     """The number the table shows: failed cycles/restores for the composite checks, the figure otherwise."""
+    if name == "corrupt_object" and isinstance(value, dict):
+        return value.get("exit_code")
     if isinstance(value, dict):
         return value.get("failed")
     return value if isinstance(value, int | float | str | bool) or value is None else json.dumps(value)[:100]

@@ -455,6 +455,8 @@ STEPS: list[Step[SoakRun]] = [
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
     Step("pitr", "restore at --pitr-samples recorded ticks (-timestamp, -txid) and compare with what they held",
          replica_steps.pitr),
+    Step("corrupt_object", "--corrupt-object: restore from a copy with one LTX object cut in half; it must fail",
+         replica_steps.corrupt_object),
 ]
 # fmt: on
 

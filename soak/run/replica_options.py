@@ -1,4 +1,5 @@
-"""The flags of the independent replica checks: ``--restore-every``, ``--final-stop``, ``--idle``, ``--pitr-samples``.
+"""The flags of the independent replica checks: ``--restore-every``, ``--final-stop``, ``--idle``, ``--pitr-samples``,
+``--corrupt-object``.
 
 Parsed before anything starts (a bad value is one line), recorded in run.json ``replica_checks``.
 """
@@ -22,6 +23,7 @@ class ReplicaChecks:
     final_stop: str = "term"
     idle_s: float = 0.0
     pitr_samples: int = 0
+    corrupt_object: bool = False
 
     def for_run_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -36,7 +38,9 @@ def _duration_or_zero(text: str, flag: str) -> float:
     return value
 
 
-def parse_replica_checks(*, restore_every: str, final_stop: str, idle: str, pitr_samples: object) -> ReplicaChecks:
+def parse_replica_checks(
+    *, restore_every: str, final_stop: str, idle: str, pitr_samples: object, corrupt_object: bool = False
+) -> ReplicaChecks:
     """Check the four flags; each bad one is a UserError naming it and the fix."""
     every = _duration_or_zero(restore_every, "restore-every")
     if 0 < every < 10:
@@ -53,5 +57,9 @@ def parse_replica_checks(*, restore_every: str, final_stop: str, idle: str, pitr
     if samples < 0:
         raise UserError(f"--pitr-samples must be 0 or more (got {samples})")
     return ReplicaChecks(
-        restore_every_s=every, final_stop=stop, idle_s=_duration_or_zero(idle, "idle"), pitr_samples=samples
+        restore_every_s=every,
+        final_stop=stop,
+        idle_s=_duration_or_zero(idle, "idle"),
+        pitr_samples=samples,
+        corrupt_object=bool(corrupt_object),
     )

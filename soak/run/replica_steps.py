@@ -14,6 +14,7 @@ from common.processes import run_to_log
 from common.steps import Skip
 from common.timestamps import utc_now
 from common.units import format_duration
+from soak.run.corrupt_object import FileScratch, S3Scratch, ScratchReplica, check_corrupt_object
 from soak.run.idle import idle_activity
 from soak.run.periodic_restore import PeriodicRestores
 from soak.run.pitr import judge_pitr
@@ -127,3 +128,24 @@ def pitr(run: SoakRun) -> None:
     )
     run.result.check("pitr", passed, detail, value)
     run.say(f"  point-in-time restores: {detail}")
+
+
+# ------------------------------------------------------------------------------------------------- corrupt object
+def corrupt_object(run: SoakRun) -> None:
+    if not run.replica_checks.corrupt_object:
+        raise Skip("no --corrupt-object")
+    assert run.binaries is not None
+    scratch: ScratchReplica = S3Scratch(run.target) if run.target else FileScratch(run.dirs.file_replica)
+    try:
+        passed, detail, value = check_corrupt_object(
+            scratch,
+            run.binaries.litestream,
+            run.dirs.db,
+            run.dirs.scratch_restore,
+            run.dirs.log("scratch-restore"),
+            run.child_env or None,
+        )
+    except Exception as exc:  # the copy or the dry run failed: no verdict on corruption, and a failed check
+        passed, detail, value = False, f"could not prepare the damaged copy: {exc}", {}
+    run.result.check("corrupt_object", passed, detail, value)
+    run.say(f"  corrupt object: {detail}")

@@ -62,6 +62,8 @@ HELP = {
     "checkpoint after the first sync interval (idle_quiet); 0 turns it off (default)",
     "pitr_samples": "after the run, restore at K recorded monitor ticks with -timestamp and with -txid and compare "
     "with the source as of then; 0 turns it off (default 3)",
+    "corrupt_object": "after the run, copy the replica to a scratch prefix, cut one LTX object of the restore plan to "
+    "half, and restore from it: the restore must fail with an error (off by default)",
     "repeat": "run the same soak N times (run-1/ .. run-N/ under --test-dir, fault seeds --fault-seed+n-1) and "
     "report each check over the runs; passes only if every run passes (default 1)",
 }
@@ -118,6 +120,7 @@ def overnight(
     final_stop: str = "term",
     idle: str = "0",
     pitr_samples: int = 3,
+    corrupt_object: bool = False,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
     flags = {name: value for name, value in locals().items() if name != "c"}  # first: only the flags so far
@@ -158,7 +161,11 @@ def overnight(
 
     cadence = schedule_named(schedule)
     checks = parse_replica_checks(
-        restore_every=restore_every, final_stop=final_stop, idle=idle, pitr_samples=pitr_samples
+        restore_every=restore_every,
+        final_stop=final_stop,
+        idle=idle,
+        pitr_samples=pitr_samples,
+        corrupt_object=corrupt_object,
     )
     # Validated here, before anything starts: a bad fault option costs nothing but one line.
     plan = faults_with(fault_seed)

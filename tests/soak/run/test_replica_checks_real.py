@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from soak.run.corrupt_object import FileScratch, check_corrupt_object
 from soak.run.periodic_restore import PeriodicRestores
 from soak.run.pitr import restore_point
 from soak.rundir import RunDir
@@ -105,3 +106,19 @@ def test_a_point_in_time_restore_that_holds_other_rows_fails(tmp_path: Path, rep
     ignoring_the_point = restore_point(RunDir(tmp_path), early, "timestamp", lambda out, *o: rep.restore(out), 3600)
     assert not ignoring_the_point["ok"]
     assert "newer than the newest row committed by the point" in ignoring_the_point["problem"]
+
+
+def test_a_truncated_ltx_object_makes_the_restore_fail_with_an_error(tmp_path: Path, rep: Replicated) -> None:
+    rep.writing.set()
+    _wait(lambda: rep.replica.exists() and rep.rows() > 60)
+    rep.writing.clear()
+    time.sleep(3)
+    scratch = FileScratch(rep.replica)
+    log = tmp_path / "corrupt.log"
+    passed, detail, value = check_corrupt_object(scratch, rep.binary, rep.db, tmp_path / "corrupt.db", log, None)
+    assert passed, detail
+    assert value["exit_code"] != 0 and value["truncated_to"] == value["bytes"] // 2
+    assert (scratch.scratch / "ltx" / str(value["level"]) / value["name"]).stat().st_size == value["truncated_to"]
+    assert (rep.replica / "ltx" / str(value["level"]) / value["name"]).stat().st_size == value["bytes"], (
+        "original intact"
+    )
