@@ -287,8 +287,8 @@ def evaluate_soak_repeat(run_dir: Path, commit: str | None, expected: int) -> Ou
 
 
 # The gate's soak looks at the replica independently: SIGKILL at the end (no shutdown sync can make it pass), an idle
-# phase that must stay quiet, and restores during the load (soak.run.replica_options).
-GATE_SOAK_REPLICA_CHECKS = ["--final-stop", "kill", "--idle", "2m", "--restore-every", "2m"]
+# phase that must stay quiet, restores during the load, and a damaged copy that must not restore (soak.run).
+GATE_SOAK_REPLICA_CHECKS = ["--final-stop", "kill", "--idle", "2m", "--restore-every", "2m", "--corrupt-object"]
 
 
 def soak(options: GateOptions, ledger: Ledger) -> Outcome:

@@ -28,3 +28,4 @@ def test_the_gate_soak_kills_idles_and_restores_periodically(tmp_path: Path, mon
     assert args[args.index("--final-stop") + 1] == "kill"
     assert args[args.index("--idle") + 1] == "2m"
     assert args[args.index("--restore-every") + 1] == "2m"
+    assert "--corrupt-object" in args
