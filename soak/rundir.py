@@ -25,6 +25,7 @@ LOGS: dict[str, str] = {
     "populate": "litestream-test populate",
     "monitor": "one readable block per monitor tick",
     "restore": "litestream restore",
+    "scratch-restore": "the periodic and point-in-time restores' litestream restore output",
     "validate": "integrity check, row counts and digests of the restore",
     "s3": "the embedded S3 server (versitygw)",
     "build": "invoke build (with --src)",
@@ -106,6 +107,16 @@ class RunDir:
     def restored(self) -> Path:
         """What litestream restore made from the replica."""
         return self.root / "restored.db"
+
+    @property
+    def replica_restores(self) -> Path:
+        """One JSON object per periodic restore (--restore-every), below."""
+        return self.root / "replica-restores.jsonl"
+
+    @property
+    def scratch_restore(self) -> Path:
+        """Where periodic and point-in-time restores go; each one replaces the last."""
+        return self.root / "scratch-restore.db"
 
     @property
     def file_replica(self) -> Path:
@@ -214,6 +225,9 @@ class Result:
     catch_up: dict[str, Any] | None = None
     crash: dict[str, Any] | None = None
     lost_rows: dict[str, Any] | None = None  # soak.run.lost_rows, when the restore differs
+    final_stop: str = "term"  # --final-stop kill: no catch-up wait, crash_restore is required instead
+    kill: dict[str, Any] | None = None  # the final SIGKILL: when, and the id the restore must hold
+    idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -226,7 +240,10 @@ class Result:
         if self.interrupted_by:
             return "interrupted"
         names = {c.name for c in self.checks}
-        complete = {"no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"} <= names
+        required = {"no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"}
+        if self.final_stop == "kill":
+            required = (required - {"catch_up"}) | {"crash_restore"}
+        complete = required <= names
         return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
 
     def to_json(self) -> dict[str, Any]:
@@ -242,6 +259,9 @@ class Result:
             "catch_up": self.catch_up,
             "crash": self.crash,
             "lost_rows": self.lost_rows,
+            "final_stop": self.final_stop,
+            "kill": self.kill,
+            "idle": self.idle,
         }
 
 

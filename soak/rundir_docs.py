@@ -14,7 +14,7 @@ from typing import Annotated, Any, Literal, Union, get_args, get_origin
 from pydantic import BaseModel
 
 from soak.rundir import LAYOUT, LOGS, RepeatDir, RunDir
-from soak.rundir_schema import FaultEvent, Label, MetricsTick, RepeatJson, ResultJson, RunJson
+from soak.rundir_schema import FaultEvent, Label, MetricsTick, PeriodicRestore, RepeatJson, ResultJson, RunJson
 
 REPEAT = RepeatDir(Path())
 DOC = Path(__file__).resolve().parent.parent / "docs" / "rundir.md"
@@ -27,6 +27,7 @@ FILES: tuple[tuple[str, type[BaseModel]], ...] = (
     (LAYOUT.metrics.as_posix(), MetricsTick),
     (LAYOUT.result_json.as_posix(), ResultJson),
     (LAYOUT.faults_log.as_posix(), FaultEvent),
+    (LAYOUT.replica_restores.as_posix(), PeriodicRestore),
     (f"{REPEAT.repeat_json.as_posix()} (beside the run-<n>/ directories of --repeat N)", RepeatJson),
 )
 

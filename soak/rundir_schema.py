@@ -42,7 +42,10 @@ Number = int | float
 Kind = Literal["kill", "restart", "outage", "latency", "reset", "http_error"]
 Event = Literal["start", "end", "inject"]
 Status = Literal["pass", "fail", "interrupted"]
-CheckName = Literal["no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"]
+CheckName = Literal[
+    "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests",
+    "periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object",
+]  # fmt: skip
 
 
 class Model(BaseModel):
@@ -119,6 +122,16 @@ class Config(Model):
     metrics_addr: str | None = Field(None, description="litestream's Prometheus listener, 127.0.0.1:PORT")
 
 
+class ReplicaChecksJson(Model):
+    """--restore-every, --final-stop, --idle, --pitr-samples (soak.run.replica_options)."""
+
+    restore_every_s: Number | None = Field(None, description="seconds between periodic restores; 0: none")
+    final_stop: Literal["term", "kill"] | None = Field(None, description="how litestream is stopped at the end")
+    idle_s: Number | None = Field(None, description="seconds nothing writes after the load; 0: no idle phase")
+    pitr_samples: int | None = Field(None, description="point-in-time restores after the run; 0: none")
+    corrupt_object: bool | None = Field(None, description="restore from a copy with one LTX object truncated")
+
+
 class RunJson(Model):
     """run.json: written when the run directory is made, rewritten at the end with ``ended_at``."""
 
@@ -144,6 +157,7 @@ class RunJson(Model):
     pid: int | None = Field(None, description="the soak's own process id: alive with no ended_at = in progress")
     host: str | None = Field(None, description="the machine it ran on (pid is only meaningful there)")
     platform: str | None = Field(None, description="operating system and architecture, for bug reports")
+    replica_checks: ReplicaChecksJson | None = Field(None, description="the independent replica checks asked for")
 
 
 # ----------------------------------------------------------------------------------------------- faults.log
@@ -245,6 +259,9 @@ class TableCompare(Model):
     restored_rows: int | None = Field(None, description="rows in restored.db")
     source_sha256: str | None = Field(None, description="sha256 of the table's rows in test.db")
     restored_sha256: str | None = Field(None, description="the same in restored.db")
+    compared_upto_id: int | None = Field(
+        None, description="--final-stop kill: the source side is its rows up to this id (the tail the kill cut off)"
+    )
 
 
 class CatchUp(Model):
@@ -305,6 +322,51 @@ class LostRows(Model):
     error: str | None = Field(None, description="why the comparison stopped early (a damaged restore), or null")
 
 
+class FinalKill(Model):
+    """The SIGKILL that ended litestream (--final-stop kill)."""
+
+    t: Time | None = Field(None, description="when it was sent")
+    floor_id: int | None = Field(None, description="newest id committed one sync interval + slack before it")
+    source_max_id: int | None = Field(None, description="newest id in the source at the kill")
+    restored_max_id: int | None = Field(None, description="newest id in the restore")
+
+
+class IdlePhase(Model):
+    """--idle: nothing writes; litestream should settle (soak.run.idle)."""
+
+    start: Time | None = Field(None, description="when the load had stopped")
+    end: Time | None = Field(None, description="when the idle phase ended")
+    judged_from: Time | None = Field(None, description="start + one sync interval: lines before are the last sync")
+    uploads: int | None = Field(None, description="L0 'ltx file uploaded' lines after judged_from")
+    checkpoints: int | None = Field(None, description="'checkpoint' lines after judged_from")
+    lines: list[str] | None = Field(None, description="those lines, the first 20")
+
+
+class PeriodicRestore(Model):
+    """One line of replica-restores.jsonl: a restore of the replica during the load (soak.run.periodic_restore)."""
+
+    n: int | None = Field(None, description="its number, from 1")
+    t: Time | None = Field(None, description="when the restore started")
+    restore_s: Number | None = Field(None, description="how long litestream restore took")
+    exit_code: int | None = Field(None, description="litestream restore's exit code (-1: it did not finish)")
+    floor_id: int | None = Field(None, description="source max id one sync interval + slack before t; must be held")
+    floor_t: Time | None = Field(None, description="when the floor was read")
+    floor_excused_by: str | None = Field(None, description="a fault next to the floor (kill 3): floor not judged")
+    restore_excused_by: str | None = Field(
+        None, description="the restore failed through the S3 fault proxies: this cycle is not judged"
+    )
+    integrity: str | None = Field(None, description="PRAGMA integrity_check of the restore")
+    restored_max_id: int | None = Field(None, description="newest load_test id in the restore (M)")
+    restored_rows: int | None = Field(None, description="load_test rows up to M in the restore")
+    source_rows: int | None = Field(None, description="load_test rows up to M in the source")
+    digests_equal: bool | None = Field(None, description="sha256 of load_test up to M equal on both sides")
+    lost_rows: LostRows | None = Field(None, description="rows up to M that differ, when they differ")
+    age_s: Number | None = Field(None, description="restore end minus the commit time of row M: the replica's age")
+    ok: bool | None = Field(None, description="integrity ok, a clean prefix, M >= floor, never backwards")
+    problem: str | None = Field(None, description="what failed, one sentence")
+    error: str | None = Field(None, description="why the restore could not be compared")
+
+
 class ResultJson(Model):
     """result.json: written once at the end, also on failure and interrupt."""
 
@@ -320,6 +382,9 @@ class ResultJson(Model):
     catch_up: CatchUp | None = Field(None, description="null when the run ended before it")
     crash: Crash | None = Field(None, description="null unless a child crashed")
     lost_rows: LostRows | None = Field(None, description="load_test row by row when the restore differs, else null")
+    final_stop: Literal["term", "kill"] | None = Field(None, description="SIGTERM (catch-up first) or SIGKILL")
+    kill: FinalKill | None = Field(None, description="with --final-stop kill: the kill and what the restore owed")
+    idle: IdlePhase | None = Field(None, description="with --idle: what litestream did while nothing wrote")
 
 
 # ---------------------------------------------------------------------------------------------- repeat.json

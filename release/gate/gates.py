@@ -287,6 +287,11 @@ def evaluate_soak_repeat(run_dir: Path, commit: str | None, expected: int) -> Ou
     return Outcome("pass", f"{figure}; {outcomes[0].key_figure}", RepeatDir(run_dir).repeat_json)
 
 
+# The gate's soak looks at the replica independently: SIGKILL at the end (no shutdown sync can make it pass), an idle
+# phase that must stay quiet, restores during the load, and a damaged copy that must not restore (soak.run).
+GATE_SOAK_REPLICA_CHECKS = ["--final-stop", "kill", "--idle", "2m", "--restore-every", "2m", "--corrupt-object"]
+
+
 def soak(options: GateOptions, ledger: Ledger) -> Outcome:
     """``invoke soak.overnight`` for --soak-duration on the built binaries (or the checkout if build was skipped)."""
     out = evidence_dir(options, "soak")
@@ -294,6 +299,7 @@ def soak(options: GateOptions, ledger: Ledger) -> Outcome:
     bin_dir = ledger.facts.bin_dir
     source = ["--bin", str(bin_dir)] if bin_dir and bin_dir.is_dir() else ["--src", str(options.src)]
     args = ["soak.overnight", *source, "--duration", options.soak_duration, "--test-dir", str(run_dir)]
+    args += GATE_SOAK_REPLICA_CHECKS
     if options.chaos:
         args.append("--chaos")
     if options.soak_repeat > 1:

@@ -23,6 +23,7 @@ from soak.analyze.databases import inspect_db
 from soak.analyze.inputs import STARVES, RunInputs, load_inputs
 from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log
 from soak.analyze.lost_rows_section import lost_rows_section, reproduce
+from soak.analyze.replica_criteria import replica_age_points, replica_criteria
 from soak.analyze.run_state import run_state
 from soak.analyze.side_logs import LoadStats, read_load_log, read_message_log
 from soak.faults.events import read_fault_events
@@ -87,7 +88,7 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         sections["lost_rows"] = lost
         if sections["validation"].get("rows_ok") is False and lost.get("summary"):
             sections["validation"]["rows_detail"] += f"; load_test row by row: {lost['summary']}"
-    checklist = crit.judge(sections, thresholds)
+    checklist = crit.judge(sections, thresholds) + replica_criteria(inputs)
     verdict, headline, reason = crit.verdict(checklist, run_outcome(inputs))
     sections["summary"] = section.summary(sections, verdict, headline)
     sections["summary"]["reason"] = reason
@@ -178,6 +179,7 @@ def _chart_series(
         ]
     if load:
         charts["load_write_rate"] = load.write_rate_points
+    charts["replica_age"] = replica_age_points(inputs)
     if log:
         charts["log_lag"] = [(t, float(v)) for t, v in log.lag_per_min.points()]
     if log:

@@ -1,4 +1,5 @@
-"""HTTP-level S3 faults: mitmdump as a reverse proxy answering a fraction of requests with 503 SlowDown / 500.
+"""HTTP-level S3 faults: mitmdump as a reverse proxy answering a fraction of requests with 503 SlowDown / 500 /
+429 TooManyRequests / 408 RequestTimeout (the last two with Retry-After, as throttling providers answer).
 
 mitmproxy lives in its own venv in the tools cache (it pins its own Flask/cryptography/… versions, which must not
 touch the project's environment). ``keep_host_header`` forwards the client's Host header

@@ -123,7 +123,10 @@ class FaultLayer:
             self.http.set_rate(plan.error_rate)
             new.append(
                 self.events.record(
-                    "http_error", "start", rate=plan.error_rate, answers=["503 SlowDown", "500 InternalError"]
+                    "http_error",
+                    "start",
+                    rate=plan.error_rate,
+                    answers=["503 SlowDown", "500 InternalError", "429 TooManyRequests", "408 RequestTimeout"],
                 )
             )
         return new

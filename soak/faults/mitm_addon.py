@@ -17,10 +17,13 @@ from typing import Any
 
 from mitmproxy import ctx, http
 
-# Alternated so both retryable S3 error kinds show up: (status, S3 code, message).
+# Taken in turn so every kind shows up: (status, S3 code, message, Retry-After seconds or None). 408 and 429 are what
+# throttling S3-compatible providers answer, with a Retry-After header the client should honour.
 ERRORS = (
-    (503, "SlowDown", "Please reduce your request rate."),
-    (500, "InternalError", "We encountered an internal error. Please try again."),
+    (503, "SlowDown", "Please reduce your request rate.", None),
+    (500, "InternalError", "We encountered an internal error. Please try again.", None),
+    (429, "TooManyRequests", "Too many requests, please slow down.", 1),
+    (408, "RequestTimeout", "Your socket connection to the server was not read from or written to in time.", 1),
 )
 
 
@@ -56,7 +59,7 @@ class S3Errors:
         self._refresh()
         if self.rate <= 0 or self.rng.random() >= self.rate:
             return
-        status, code, message = ERRORS[self.count % len(ERRORS)]
+        status, code, message, retry_after = ERRORS[self.count % len(ERRORS)]
         self.count += 1
         request_id = uuid.uuid4().hex[:16].upper()
         body = (
@@ -64,9 +67,10 @@ class S3Errors:
             f"<Error><Code>{code}</Code><Message>{message}</Message>"
             f"<Resource>{flow.request.path}</Resource><RequestId>{request_id}</RequestId></Error>"
         )
-        flow.response = http.Response.make(
-            status, body, {"Content-Type": "application/xml", "x-amz-request-id": request_id}
-        )
+        headers = {"Content-Type": "application/xml", "x-amz-request-id": request_id}
+        if retry_after is not None:
+            headers["Retry-After"] = str(retry_after)
+        flow.response = http.Response.make(status, body, headers)
         record = {
             "time": time.time(),
             "status": status,

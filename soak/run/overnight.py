@@ -38,12 +38,15 @@ from common.timestamps import utc_now
 from common.units import format_duration
 from release.build.litestream_release import install_release
 from soak.faults.wiring import SoakFaults, describe_plan
+from soak.run import final_kill, replica_steps
 from soak.run.binaries import Binaries, build_binaries, find_binaries
 from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
 from soak.run.litestream_config import LitestreamConfig, Schedule
 from soak.run.lost_rows import differ_detail, explain_restore
 from soak.run.monitor import Lister, Monitor, TickHook
 from soak.run.params import SoakParams, check_free_disk, estimate_disk, human_bytes
+from soak.run.periodic_restore import PeriodicRestores
+from soak.run.replica_options import ReplicaChecks
 from soak.run.s3 import (
     FileLister,
     S3Lister,
@@ -105,6 +108,8 @@ class SoakRun:
     faults: SoakFaults | None = None
     command: list[str] = field(default_factory=list)  # as typed (soak.run.command); run.json
     replay_command: list[str] = field(default_factory=list)  # replays this one run, its fault seed explicit
+    replica_checks: ReplicaChecks = field(default_factory=ReplicaChecks)  # soak.run.replica_options
+    periodic: PeriodicRestores | None = None
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -189,6 +194,7 @@ def step_preflight(run: SoakRun) -> None:
 
 def step_run_dir(run: SoakRun) -> None:
     run.dirs.create()
+    run.result.final_stop = run.replica_checks.final_stop
     run.config = LitestreamConfig(
         db_path=run.dirs.db,
         metrics_addr=f"127.0.0.1:{free_port()}",
@@ -214,6 +220,7 @@ def step_run_dir(run: SoakRun) -> None:
         "pid": os.getpid(),
         "host": socket.gethostname(),
         "platform": f"{platform.system()} {platform.release()} {platform.machine()}",
+        "replica_checks": run.replica_checks.for_run_json(),
     }
     if run.faults and (chain := run.faults.chain()):
         run.run_json["faults_chain"] = chain
@@ -347,6 +354,8 @@ def step_faults_off(run: SoakRun) -> None:
 def step_catch_up(run: SoakRun) -> None:
     """Bounded wait until the newest L0 in the replica holds the local TXID and that TXID stopped moving."""
     assert run.lister is not None and run.litestream is not None
+    if run.replica_checks.final_stop == "kill":
+        raise Skip("--final-stop kill: litestream is killed without waiting for it (crash_restore judges)")
     started = time.monotonic()
     last_local, stable_since = None, started
     local = replica = None
@@ -374,6 +383,9 @@ def step_catch_up(run: SoakRun) -> None:
 
 def step_stop_litestream(run: SoakRun) -> None:
     assert run.litestream is not None
+    if run.replica_checks.final_stop == "kill":
+        final_kill.kill_litestream(run)
+        return
     started = time.monotonic()
     code = run.litestream.stop(grace_s=LITESTREAM_STOP_GRACE_S)
     run.say(f"  litestream stopped (exit {code}) in {time.monotonic() - started:.1f}s")
@@ -382,14 +394,9 @@ def step_stop_litestream(run: SoakRun) -> None:
 
 
 def step_restore(run: SoakRun) -> None:
-    assert run.binaries is not None
-    url = run.target.restore_url() if run.target else f"file://{run.dirs.file_replica}"
-    argv = [str(run.binaries.litestream), "restore", "-o", str(run.dirs.restored), url]
     log = run.dirs.log("restore")
-    with log.open("a") as fh:
-        fh.write(f"[{utc_now()}] litestream restore -o {run.dirs.restored} {url}\n")
     started = time.monotonic()
-    code = run_to_log(argv, log, env=run.child_env or None, timeout_s=3600)
+    code = replica_steps.restore_replica(run, run.dirs.restored)
     seconds = time.monotonic() - started
     ok = code == 0 and run.dirs.restored.exists()
     run.result.check("restore", ok, f"restored in {seconds:.1f}s" if ok else f"exit {code}; see {log}", seconds)
@@ -410,6 +417,8 @@ def step_verify(run: SoakRun) -> None:
     if lost is not None:
         r.lost_rows = lost.to_json()
         run.say(f"  load_test row by row: {lost.summary()}")
+    if run.replica_checks.final_stop == "kill":
+        final_kill.judge_crash_restore(run, comparison)
     mismatched = [n for n, t in comparison.tables.items() if t["source_rows"] != t["restored_rows"]]
     total = sum(t["source_rows"] or 0 for t in comparison.tables.values())
     r.check(
@@ -458,14 +467,25 @@ STEPS: list[Step[SoakRun]] = [
     Step("populate", "create the database with litestream stopped (populate deletes and recreates it)", step_populate),
     Step("replicate", "write litestream.yml and start litestream replicate", step_replicate),
     Step("load", "start litestream-test load with the soak's parameters", step_load),
+    Step("periodic_restores", "restore the replica every --restore-every in a thread while the load runs",
+         replica_steps.start_periodic),
     Step("monitor", "one measurement per --interval until the duration ends; a crash ends the run", step_monitor),
+    Step("periodic_verdict", "stop the periodic restores; judge each cycle and the replica's age",
+         replica_steps.periodic_verdict),
     Step("stop_load", "stop the load generator and count the rows it wrote", step_stop_load),
     Step("faults_off", "stop injecting, restart litestream if a kill left it down, proxies forward cleanly",
          step_faults_off),
+    Step("idle", "--idle: nothing writes; litestream must settle (at most one L0 upload and one checkpoint)",
+         replica_steps.idle_phase),
     Step("catch_up", "wait (bounded) until the replica's newest L0 holds the local TXID", step_catch_up),
-    Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync before any kill", step_stop_litestream),
+    Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync (--final-stop kill: SIGKILL, no sync)",
+         step_stop_litestream),
     Step("restore", "litestream restore from the replica into restored.db", step_restore),
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
+    Step("pitr", "restore at --pitr-samples recorded ticks (-timestamp, -txid) and compare with what they held",
+         replica_steps.pitr),
+    Step("corrupt_object", "--corrupt-object: restore from a copy with one LTX object cut in half; it must fail",
+         replica_steps.corrupt_object),
 ]
 # fmt: on
 
@@ -578,6 +598,8 @@ def banner(run: SoakRun) -> None:
 
 def stop_everything(run: SoakRun) -> None:
     """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, the S3."""
+    if run.periodic is not None:
+        run.periodic.stop()  # before the children: its restores read the replica litestream writes
     if run.faults is not None:
         run.faults.halt()  # first: it must not restart litestream once the children are stopped
     for child in run.children():

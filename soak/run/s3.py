@@ -64,12 +64,14 @@ class S3Target:
     def replica_url(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}"
 
-    def restore_url(self) -> str:
+    def restore_url(self, *, via_faults: bool = False) -> str:
         """The URL ``litestream restore`` reads: a custom endpoint must travel in the query (``?endpoint=...``);
-        a restore from a URL takes its settings from the URL alone, not from LITESTREAM_S3_ENDPOINT."""
+        a restore from a URL takes its settings from the URL alone, not from LITESTREAM_S3_ENDPOINT.
+        ``via_faults``: through ``litestream_endpoint`` (the fault proxies when there are any), as replication goes."""
         query = {"region": self.region}
-        if self.endpoint:
-            query.update(endpoint=self.endpoint, forcePathStyle="true")
+        endpoint = (self.litestream_endpoint or self.endpoint) if via_faults else self.endpoint
+        if endpoint:
+            query.update(endpoint=endpoint, forcePathStyle="true")
         return f"{self.replica_url}?{urlencode(query)}"
 
     def session(self) -> boto3.Session:

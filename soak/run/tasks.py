@@ -22,6 +22,7 @@ from soak.run.litestream_config import schedule_named
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
 from soak.run.repeat import run_repeat
+from soak.run.replica_options import parse_replica_checks
 from soak.rundir import RepeatDir, RunDir
 
 HELP = {
@@ -51,12 +52,24 @@ HELP = {
     "s3_latency": "delay every S3 answer to litestream by MS milliseconds (Toxiproxy latency)",
     "s3_reset_rate": "reset a fraction P (0..1) of litestream's TCP connections to S3 (Toxiproxy reset_peer)",
     "s3_outage": "S3 unreachable for litestream from START for LENGTH after the load starts, e.g. 20m+2m; repeatable",
-    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError",
+    "s3_error_rate": "answer a fraction P (0..1) of litestream's S3 requests with 503 SlowDown / 500 InternalError / "
+    "429 TooManyRequests / 408 RequestTimeout (the last two with Retry-After: 1)",
     "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
     "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
     "schedule": "litestream.yml's snapshot, retention, compaction and checkpoint cadence: default (snapshots every 10m "
     "kept 1h, levels 30s..1h) or fast (snapshots every 30s kept 2m, levels 15s/30s/1m, checkpoints every 10s: the "
     "short mode of Litestream's LTX behaviour suite, so cadence and retention show within minutes)",
+    "restore_every": "restore the replica into a scratch file every DURATION during the load and check it against the "
+    "source: a clean prefix, not stalled, never backwards; 0 turns it off (default 2m)",
+    "final_stop": "how litestream is stopped at the end: term (SIGTERM after catch-up, its shutdown sync runs; "
+    "default) "
+    "or kill (SIGKILL, no shutdown sync: rows committed more than 1 sync interval + 5s before must be restored)",
+    "idle": "after the load stops, nothing writes for DURATION; litestream must settle: at most one L0 upload and one "
+    "checkpoint after the first sync interval (idle_quiet); 0 turns it off (default)",
+    "pitr_samples": "after the run, restore at K recorded monitor ticks with -timestamp and with -txid and compare "
+    "with the source as of then; 0 turns it off (default 3)",
+    "corrupt_object": "after the run, copy the replica to a scratch prefix, cut one LTX object of the restore plan to "
+    "half, and restore from it: the restore must fail with an error (off by default)",
     "repeat": "run the same soak N times (run-1/ .. run-N/ under --test-dir, fault seeds --fault-seed+n-1) and "
     "report each check over the runs; passes only if every run passes (default 1)",
 }
@@ -111,6 +124,11 @@ def overnight(
     fault_seed: str | None = None,
     schedule: str = "default",
     repeat: int = 1,
+    restore_every: str = "2m",
+    final_stop: str = "term",
+    idle: str = "0",
+    pitr_samples: int = 3,
+    corrupt_object: bool = False,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
     flags = {name: value for name, value in locals().items() if name != "c"}  # first: only the flags so far
@@ -152,6 +170,13 @@ def overnight(
         )
 
     cadence = schedule_named(schedule)
+    checks = parse_replica_checks(
+        restore_every=restore_every,
+        final_stop=final_stop,
+        idle=idle,
+        pitr_samples=pitr_samples,
+        corrupt_object=corrupt_object,
+    )
     # Validated here, before anything starts: a bad fault option costs nothing but one line.
     plan = faults_with(fault_seed)
     check_target(plan, replica=params.replica, embedded=params.embedded, endpoint=params.endpoint)
@@ -185,6 +210,7 @@ def overnight(
             console=console,
             faults=SoakFaults(run_plan) if run_plan else None,
             schedule=cadence,
+            replica_checks=checks,
         )
         run.command = command.typed()
         run.replay_command = command.replay("soak.overnight", flags, DEFAULTS, fault_seed=seed)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from soak.rundir import RunDir
-from soak.rundir_schema import FaultEvent, MetricsTick, ResultJson, RunJson, written_problems
+from soak.rundir_schema import FaultEvent, MetricsTick, PeriodicRestore, ResultJson, RunJson, written_problems
 
 
 def problems_in(root: Path) -> list[str]:
@@ -19,7 +19,8 @@ def problems_in(root: Path) -> list[str]:
     for path, model in ((dirs.run_json, RunJson), (dirs.result_json, ResultJson)):
         if path.exists():
             problems += written_problems(model, json.loads(path.read_text()), path.name)
-    for path, line_model in ((dirs.metrics, MetricsTick), (dirs.faults_log, FaultEvent)):
+    lines = ((dirs.metrics, MetricsTick), (dirs.faults_log, FaultEvent), (dirs.replica_restores, PeriodicRestore))
+    for path, line_model in lines:
         if path.exists():
             for n, line in enumerate(path.read_text().splitlines(), start=1):
                 problems += written_problems(line_model, json.loads(line), f"{path.name}:{n}")

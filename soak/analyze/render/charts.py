@@ -143,4 +143,10 @@ def render_charts(charts: dict[str, Any]) -> list[tuple[str, str]]:
         _no_data(ax, "no 'ltx file uploaded' lines in litestream.log")
     _decorate(ax, charts, t0)
     out.append(("Uploads and errors", _png(fig)))
+
+    fig, ax = _figure("Replica age at each periodic restore", "seconds")
+    if not _line(ax, charts.get("replica_age") or [], t0, "restore time - commit time of its newest row", marker="o"):
+        _no_data(ax, "no periodic restores (--restore-every, replica-restores.jsonl)")
+    _decorate(ax, charts, t0)
+    out.append(("Replica age", _png(fig)))
     return out

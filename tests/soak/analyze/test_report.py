@@ -58,7 +58,7 @@ def test_html_is_one_self_contained_file_with_all_charts_and_the_checklist(tmp_p
     images = re.findall(r'<img alt="([^"]+)"[^>]*src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
     assert [title for title, _ in images] == [
         "Database and WAL size", "S3 objects per level", "Write rate",
-        "Replication lag", "Litestream RSS and CPU", "Uploads and errors",
+        "Replication lag", "Litestream RSS and CPU", "Uploads and errors", "Replica age",
     ]  # fmt: skip
     assert all(len(png) > 5000 for _, png in images)
     assert "<script" not in html.lower()

@@ -15,14 +15,18 @@ from soak.faults.http_errors import HttpErrorProxy
 from tests.soak.faults.conftest import FAKE_KEY, FAKE_SECRET
 
 
-def put_many(s3: Any, n: int, bucket: str) -> Counter[str]:
+def put_many(s3: Any, n: int, bucket: str, retry_after: dict[str, set[str]] | None = None) -> Counter[str]:
     outcomes: Counter[str] = Counter()
     for i in range(n):
         try:
             s3.put_object(Bucket=bucket, Key=f"k{i}", Body=b"x" * 64)
             outcomes["ok"] += 1
         except ClientError as exc:
-            outcomes[f"{exc.response['ResponseMetadata']['HTTPStatusCode']} {exc.response['Error']['Code']}"] += 1
+            answer = f"{exc.response['ResponseMetadata']['HTTPStatusCode']} {exc.response['Error']['Code']}"
+            outcomes[answer] += 1
+            if retry_after is not None:
+                headers = exc.response["ResponseMetadata"].get("HTTPHeaders", {})
+                retry_after.setdefault(answer, set()).add(headers.get("retry-after", "none"))
     return outcomes
 
 
@@ -34,7 +38,8 @@ def test_half_of_the_requests_get_s3_errors_and_every_one_is_counted(
     try:
         s3.create_bucket(Bucket="errors-half")
         proxy.set_rate(0.5)
-        outcomes = put_many(s3, 100, "errors-half")
+        retry_after: dict[str, set[str]] = {}
+        outcomes = put_many(s3, 100, "errors-half", retry_after)
         injected = proxy.new_injections()
         proxy.set_rate(0.0)
         assert put_many(s3, 20, "errors-half") == Counter(ok=20)
@@ -42,9 +47,15 @@ def test_half_of_the_requests_get_s3_errors_and_every_one_is_counted(
         proxy.stop()
     failed = 100 - outcomes["ok"]
     assert 35 <= failed <= 65, outcomes
-    assert set(outcomes) - {"ok"} == {"503 SlowDown", "500 InternalError"}
+    kinds = {"503 SlowDown", "500 InternalError", "429 TooManyRequests", "408 RequestTimeout"}
+    assert set(outcomes) - {"ok"} == kinds
+    # Throttling answers carry Retry-After, as providers send it; the 5xx ones none.
+    assert retry_after == {
+        "503 SlowDown": {"none"}, "500 InternalError": {"none"},
+        "429 TooManyRequests": {"1"}, "408 RequestTimeout": {"1"},
+    }  # fmt: skip
     assert len(injected) == failed, "each injected answer is logged exactly once"
-    assert {(e.status, e.code) for e in injected} == {(503, "SlowDown"), (500, "InternalError")}
+    assert {f"{e.status} {e.code}" for e in injected} == kinds
     assert all(e.method == "PUT" and e.path.startswith("/errors-half/") for e in injected)
     assert proxy.new_injections() == []
 

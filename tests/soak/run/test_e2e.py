@@ -29,7 +29,7 @@ def test_short_soak_passes_and_restore_matches(litestream: RealLitestream, tmp_p
     result = json.loads((run_dir / "result.json").read_text())
     assert result["status"] == "pass"
     assert {c["name"] for c in result["checks"]} == {
-        "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"
+        "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests", "pitr",
     }  # fmt: skip
     load = result["tables"]["load_test"]
     assert load["source_rows"] == load["restored_rows"] == result["rows_written"] > 0

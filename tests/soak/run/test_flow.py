@@ -22,10 +22,12 @@ from tests.support.soak import soak_params as params
 
 
 def test_steps_run_in_the_issues_order() -> None:
-    # The fault steps raise Skip without fault options (README, "Soak under faults").
+    # The fault steps raise Skip without fault options (README, "Soak under faults"), the replica checks without
+    # their flags (README, "The replica, looked at independently").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate", "replicate",
-        "load", "monitor", "stop_load", "faults_off", "catch_up", "stop_litestream", "restore", "verify",
+        "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "idle", "catch_up",
+        "stop_litestream", "restore", "verify", "pitr", "corrupt_object",
     ]  # fmt: skip
     assert all(s.purpose and "\n" not in s.purpose for s in STEPS)
 
@@ -53,6 +55,17 @@ def test_status_pass_needs_every_check_passed() -> None:
     r = _result(**failed)
     assert r.status == "fail" and r.reason == "digests: detail"
     assert _result(no_crash=True, catch_up=True).status == "fail", "a run that stopped early is no pass"
+
+
+def test_final_stop_kill_needs_crash_restore_instead_of_catch_up() -> None:
+    """--final-stop kill skips the catch-up wait; the crash-consistent restore is what a pass needs then."""
+    without_catch_up = {k: v for k, v in ALL.items() if k != "catch_up"}
+    killed = _result(**without_catch_up)
+    killed.final_stop = "kill"
+    assert killed.status == "fail", "no crash_restore check: no pass"
+    killed.check("crash_restore", True, "a clean prefix")
+    assert killed.status == "pass"
+    assert _result(**without_catch_up, crash_restore=True).status == "fail", "a SIGTERM run still needs catch_up"
 
 
 def test_interrupted_wins() -> None:

@@ -1,0 +1,206 @@
+"""``--restore-every``: restore the replica into a scratch file while the load runs, and judge it independently.
+
+Litestream's own TXIDs and lag share the blind spot of a build that stops noticing WAL changes (its staged TXID
+stalls with the upload), and a graceful shutdown sync hides it at the end. A restore taken during the load does
+not: each cycle checks that the restore passes integrity_check, holds exactly the source's rows up to some id M
+(soak.run.replica_view), that M is at least the source's max id one sync interval plus a slack before the restore
+started, and that M never goes backwards. Each cycle is one line of replica-restores.jsonl.
+
+A thread runs the cycles so the monitor's ticks are never late; it also samples the source's max id every
+``SAMPLE_S`` (read-only, short busy timeout), which is what the floor of each cycle comes from.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from common.timestamps import iso_utc, parse_utc
+from soak.faults.events import read_fault_events
+from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, max_id, view_of
+
+SAMPLE_S = 0.5
+# On top of the sync interval: one upload's round trip and a busy machine's scheduling.
+FLOOR_SLACK_S = 5.0
+# Fault events that legitimately hold the replica back: a cycle whose floor window holds one is not judged on its floor.
+_HOLDING_BACK = {("kill", "inject"), ("restart", "inject"), ("outage", "start"), ("outage", "end")}
+FAULT_EXCUSE_S = 30.0
+
+# Restores the replica into the given file; returns litestream restore's exit code.
+RestoreFn = Callable[[Path], int]
+
+
+def age_threshold_s(sync_s: float = LITESTREAM_SYNC_INTERVAL_S, slack_s: float = FLOOR_SLACK_S) -> float:
+    """replica_age must stay at or below this: twice (sync interval + slack), so one pause in the writes fits."""
+    return 2 * (sync_s + slack_s)
+
+
+@dataclass
+class PeriodicRestores:
+    """Cycles of restore-and-check; ``cycle()`` is one of them, ``start()``/``stop()`` run them every ``every_s``."""
+
+    source: Path
+    scratch: Path
+    out: Path  # replica-restores.jsonl
+    restore: RestoreFn
+    every_s: float
+    faults_log: Path | None = None
+    # Set when the restores go through the S3 fault proxies (outages, errors, resets): a restore that fails under them
+    # is not judged; one that succeeds is judged in full.
+    restore_faults: str | None = None
+    sync_s: float = LITESTREAM_SYNC_INTERVAL_S
+    slack_s: float = FLOOR_SLACK_S
+    cycles: list[dict[str, Any]] = field(default_factory=list)
+    _samples_t: list[float] = field(default_factory=list)
+    _samples_id: list[int] = field(default_factory=list)
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _thread: threading.Thread | None = None
+    _highest: int | None = None
+
+    # -- the source's max id over time
+    def sample(self, now: float | None = None) -> None:
+        """Record the source's max load_test id now (a busy source is skipped: the next sample comes soon)."""
+        with contextlib.suppress(Exception):
+            top = max_id(self.source, busy_timeout_s=0.5)
+            if top is not None:
+                self._samples_t.append(time.time() if now is None else now)
+                self._samples_id.append(top)
+
+    def floor_at(self, t: float) -> int | None:
+        """The source's max id as last sampled at or before ``t`` (None: no sample that early)."""
+        at = bisect.bisect_right(self._samples_t, t)
+        return self._samples_id[at - 1] if at else None
+
+    # -- one cycle
+    def cycle(self) -> dict[str, Any]:
+        """Restore, check, append one line to replica-restores.jsonl, and return it."""
+        started = time.time()
+        floor_t = started - self.sync_s - self.slack_s
+        floor = self.floor_at(floor_t)
+        for suffix in ("", "-wal", "-shm"):
+            self.scratch.with_name(self.scratch.name + suffix).unlink(missing_ok=True)
+        try:
+            code = self.restore(self.scratch)
+        except Exception as exc:  # a restore that hangs past its timeout is a failed cycle, not a dead thread
+            code, error = -1, str(exc) or type(exc).__name__
+        else:
+            error = "" if code == 0 else f"litestream restore exited {code}"
+        seconds = time.time() - started
+        events = read_fault_events(self.faults_log).events if self.faults_log else []
+        entry: dict[str, Any] = {
+            "n": len(self.cycles) + 1,
+            "t": iso_utc(started),
+            "restore_s": round(seconds, 3),
+            "exit_code": code,
+            "floor_id": floor,
+            "floor_t": iso_utc(floor_t),
+        }
+        excuse = _excuse(events, floor_t - FAULT_EXCUSE_S, started)
+        if error and self.restore_faults:
+            entry.update(ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults}")
+            return self._keep(entry)
+        if error:
+            entry.update(ok=False, problem=error)
+            return self._keep(entry)
+        view = view_of(self.source, self.scratch, events)
+        entry.update(view.to_json())
+        top = view.restored_max_id
+        # At the restore's end: it lists the replica after it starts, so rows newer than ``started`` can be in it.
+        finished = started + seconds
+        entry["age_s"] = None if view.newest_written is None else round(finished - view.newest_written, 3)
+        problems = [p for p in (view.problem(),) if p]
+        if excuse:
+            entry["floor_excused_by"] = excuse
+        elif floor is not None and (top or 0) < floor:
+            problems.append(
+                f"restore holds ids up to {top}, but the source had id {floor} committed "
+                f"{self.sync_s + self.slack_s:g}s before the restore started: the replica stalled"
+            )
+        if self._highest is not None and (top or 0) < self._highest:
+            problems.append(f"restore went backwards: ids up to {top} after an earlier cycle held {self._highest}")
+        self._highest = max(self._highest or 0, top or 0)
+        entry["ok"] = not problems
+        entry["problem"] = "; ".join(problems) or None
+        return self._keep(entry)
+
+    def _keep(self, entry: dict[str, Any]) -> dict[str, Any]:
+        self.cycles.append(entry)
+        with self.out.open("a") as fh:
+            fh.write(json.dumps(entry) + "\n")
+        return entry
+
+    # -- the thread
+    def start(self) -> None:
+        self._thread = threading.Thread(target=self._loop, name="periodic-restores", daemon=True)
+        self._thread.start()
+
+    def _loop(self) -> None:
+        next_at = time.monotonic() + self.every_s
+        while not self._stop.is_set():
+            self.sample()
+            if time.monotonic() >= next_at:
+                self.cycle()
+                next_at = time.monotonic() + self.every_s
+            self._stop.wait(SAMPLE_S)
+
+    def stop(self, timeout_s: float = 120.0) -> None:
+        """Ask the thread to end and wait for a cycle in flight (a restore has its own timeout)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout_s)
+
+    # -- the verdict over the cycles
+    def summary(self) -> tuple[bool, str, dict[str, Any]]:
+        """(passed, detail, value) of the ``periodic_restore`` check; no cycle at all is a failure."""
+        n = len(self.cycles)
+        failed = [c for c in self.cycles if not c.get("ok")]
+        ages = [c["age_s"] for c in self.cycles if c.get("age_s") is not None]
+        value = {"cycles": n, "failed": len(failed), "max_age_s": max(ages) if ages else None}
+        if not n:
+            return False, f"no periodic restore finished (every {self.every_s:g}s); the load was too short", value
+        refused = sum(1 for c in self.cycles if c.get("restore_excused_by"))
+        if refused == n:
+            return False, f"none of {n} periodic restores got through the S3 faults: nothing judged", value
+        if failed:
+            first = failed[0]
+            return (
+                False,
+                f"{len(failed)} of {n} periodic restores failed; cycle {first['n']}: {first['problem']}",
+                value,
+            )
+        top = self.cycles[-1].get("restored_max_id")
+        excused = sum(1 for c in self.cycles if c.get("floor_excused_by"))
+        detail = f"{n} periodic restores, each a clean prefix of the source, up to id {top} at the last"
+        if excused:
+            detail += f"; {excused} not judged on their floor (a fault held the replica back)"
+        if refused:
+            detail += f"; {refused} failed under the S3 faults and were not judged"
+        return True, detail, value
+
+    def age_check(self) -> tuple[bool, str, float | None]:
+        """(passed, detail, max age) of the ``replica_age`` check."""
+        limit = age_threshold_s(self.sync_s, self.slack_s)
+        ages = [c["age_s"] for c in self.cycles if c.get("age_s") is not None and not c.get("floor_excused_by")]
+        if not ages and any(c.get("floor_excused_by") for c in self.cycles):
+            return True, "every periodic restore was next to a fault: replica age not judged", None
+        if not ages:
+            return False, "no periodic restore gave a replica age", None
+        worst = max(ages)
+        return worst <= limit, f"replica age max {worst:.1f}s over {len(ages)} restores; must be <= {limit:g}s", worst
+
+
+def _excuse(events: list[Any], since: float, until: float) -> str | None:
+    """``kill 3`` when a fault that holds the replica back happened in [since, until]."""
+    for e in events:
+        t = parse_utc(e.t)
+        if t is not None and since <= t <= until and (e.kind, e.event) in _HOLDING_BACK:
+            n = e.detail.get("n")
+            return f"{e.kind}{'' if n is None else f' {n}'} {e.event}"
+    return None

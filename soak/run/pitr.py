@@ -1,0 +1,130 @@
+"""``--pitr-samples K``: after the run, restore the replica as of K recorded monitor ticks and compare.
+
+Each metrics.jsonl tick records its time, the replica's L0 TXID and the source's load_test row count. For K ticks
+spread over the run, ``litestream restore -timestamp T`` and ``-txid X`` must each give a clean prefix of the
+source (soak.run.replica_view: the load only inserts, so the source's rows up to any id are what they were then)
+whose max id lies between the rows committed one sync interval plus a slack before the tick and the rows committed
+at the tick; and the timestamp restore holds at least what the TXID restore holds (that TXID was listed before T).
+A point older than the snapshot retention may no longer be restorable: a clean error there is no failure, but a
+restore that succeeds with other data always is.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from common.timestamps import parse_utc
+from soak.faults.events import read_fault_events
+from soak.run.periodic_restore import FLOOR_SLACK_S
+from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, committed_by, view_of
+from soak.rundir import RunDir
+
+# Restores the replica into a file with extra options (``-timestamp T`` or ``-txid X``); returns the exit code.
+PointRestore = Callable[..., int]
+
+
+def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str, Any]]:
+    """K ticks of the load (``elapsed_s`` < ``load_s``) spread evenly over it, the last one included, that know the
+    replica TXID and the rows. Idle ticks are left out: litestream refuses a timestamp after its newest LTX file
+    ("timestamp does not exist", replica.go CalcRestoreTarget), and nothing is uploaded while nothing writes."""
+    ticks: list[dict[str, Any]] = []
+    try:
+        lines = metrics.read_text().splitlines()
+    except OSError:
+        return []
+    for line in lines:
+        try:
+            tick = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        txid = (tick.get("txid") or {}).get("replica")
+        rows = (tick.get("rows") or {}).get("load_test")
+        t = parse_utc(tick.get("t") or "")
+        elapsed = tick.get("elapsed_s")
+        if load_s is not None and isinstance(elapsed, int | float) and elapsed >= load_s:
+            continue
+        if isinstance(txid, int) and isinstance(rows, int) and rows > 0 and t is not None:
+            ticks.append({"t": tick["t"], "epoch": t, "txid": txid, "rows": rows})
+    if len(ticks) <= k:
+        return ticks
+    step = (len(ticks) - 1) / (k - 1) if k > 1 else 0
+    picked = sorted({round(len(ticks) - 1 - i * step) for i in range(k)})
+    return [ticks[i] for i in picked]
+
+
+def _timestamp(epoch: float) -> str:
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def restore_point(
+    dirs: RunDir, point: dict[str, Any], how: str, restore: PointRestore, retention_s: float
+) -> dict[str, Any]:
+    """One restore (``how`` is ``timestamp`` or ``txid``) of one point, judged; the entry of the ``pitr`` check."""
+    scratch = dirs.scratch_restore
+    for suffix in ("", "-wal", "-shm"):
+        scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
+    option = ["-timestamp", _timestamp(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
+    ceiling = committed_by(dirs.db, point["epoch"])
+    floor = committed_by(dirs.db, point["epoch"] - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
+    entry: dict[str, Any] = {"how": how, "at": option[1], "tick_t": point["t"], "tick_rows": point["rows"]}
+    entry.update(floor_id=floor, ceiling_id=ceiling)
+    code = restore(scratch, *option)
+    age = time.time() - point["epoch"]
+    if code != 0:
+        expired = age > retention_s
+        entry.update(ok=expired, restored=False, exit_code=code)
+        entry["problem"] = (
+            None if expired else f"litestream restore {' '.join(option)} exited {code} for a point within retention"
+        )
+        entry["note"] = f"not restorable: {age:.0f}s old, retention {retention_s:g}s" if expired else None
+        return entry
+    view = view_of(dirs.db, scratch, read_fault_events(dirs.faults_log).events)
+    top = view.restored_max_id or 0
+    problems = [p for p in (view.problem(),) if p]
+    if ceiling is not None and top > ceiling:
+        problems.append(f"holds id {top}, newer than the newest row committed by the point ({ceiling})")
+    if floor is not None and top < floor:
+        problems.append(f"holds ids up to {top}, but {floor} was committed well before the point")
+    entry.update(restored=True, exit_code=0, restored_max_id=top, matches_tick_rows=top == point["rows"])
+    entry.update(ok=not problems, problem="; ".join(problems) or None)
+    return entry
+
+
+def judge_pitr(
+    dirs: RunDir, k: int, restore: PointRestore, retention_s: float, load_s: float | None = None
+) -> tuple[bool, str, dict[str, Any]]:
+    """(passed, detail, value) of the ``pitr`` check over K points, each restored by timestamp and by TXID."""
+    chosen = points(dirs.metrics, k, load_s)
+    if not chosen:
+        return False, "no monitor tick recorded a replica TXID and load_test rows: nothing to restore to", {}
+    entries: list[dict[str, Any]] = []
+    for point in chosen:
+        by_time = restore_point(dirs, point, "timestamp", restore, retention_s)
+        by_txid = restore_point(dirs, point, "txid", restore, retention_s)
+        t_top, x_top = by_time.get("restored_max_id"), by_txid.get("restored_max_id")
+        if t_top is not None and x_top is not None and t_top < x_top:
+            by_time.update(ok=False, problem=f"-timestamp holds ids up to {t_top}, -txid {x_top} (listed earlier)")
+        entries += [by_time, by_txid]
+    failed = [e for e in entries if not e["ok"]]
+    restored = sum(1 for e in entries if e.get("restored"))
+    expired = sum(1 for e in entries if e.get("note"))
+    value: dict[str, Any] = {"points": len(chosen), "restores": len(entries), "restored": restored}
+    value.update(failed=len(failed), entries=entries)
+    if failed:
+        f = failed[0]
+        return (
+            False,
+            f"{len(failed)} of {len(entries)} point-in-time restores failed; -{f['how']} {f['at']}: {f['problem']}",
+            value,
+        )
+    detail = (
+        f"{restored} point-in-time restores at {len(chosen)} ticks (-timestamp, -txid), each a clean prefix in bounds"
+    )
+    if expired:
+        detail += f"; {expired} older than the snapshot retention were refused cleanly"
+    return True, detail, value

@@ -1,0 +1,65 @@
+"""The flags of the independent replica checks: ``--restore-every``, ``--final-stop``, ``--idle``, ``--pitr-samples``,
+``--corrupt-object``.
+
+Parsed before anything starts (a bad value is one line), recorded in run.json ``replica_checks``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from common.errors import UserError
+from common.units import parse_duration
+
+FINAL_STOPS = ("term", "kill")
+
+
+@dataclass(frozen=True)
+class ReplicaChecks:
+    """``restore_every_s`` 0: no periodic restores; ``idle_s`` 0: no idle phase; ``pitr_samples`` 0: no PITR."""
+
+    restore_every_s: float = 0.0
+    final_stop: str = "term"
+    idle_s: float = 0.0
+    pitr_samples: int = 0
+    corrupt_object: bool = False
+
+    def for_run_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _duration_or_zero(text: str, flag: str) -> float:
+    if str(text).strip() in ("0", "0s", "off"):
+        return 0.0
+    value = parse_duration(text, name=flag)
+    if value < 0:
+        raise UserError(f"--{flag} must not be negative (got {text!r}); 0 turns it off")
+    return value
+
+
+def parse_replica_checks(
+    *, restore_every: str, final_stop: str, idle: str, pitr_samples: object, corrupt_object: bool = False
+) -> ReplicaChecks:
+    """Check the four flags; each bad one is a UserError naming it and the fix."""
+    every = _duration_or_zero(restore_every, "restore-every")
+    if 0 < every < 10:
+        raise UserError(
+            f"--restore-every {restore_every!r} is shorter than 10s; a restore takes seconds itself: use e.g. 2m, or 0"
+        )
+    stop = str(final_stop).strip().lower()
+    if stop not in FINAL_STOPS:
+        raise UserError(f"--final-stop {final_stop!r} is unknown; choose term (SIGTERM, default) or kill (SIGKILL)")
+    try:
+        samples = int(str(pitr_samples).strip())
+    except ValueError:
+        raise UserError(f"--pitr-samples {pitr_samples!r} is not a whole number; give e.g. 3, or 0 for none") from None
+    if samples < 0:
+        raise UserError(f"--pitr-samples must be 0 or more (got {samples})")
+    return ReplicaChecks(
+        restore_every_s=every,
+        final_stop=stop,
+        idle_s=_duration_or_zero(idle, "idle"),
+        pitr_samples=samples,
+        corrupt_object=bool(corrupt_object),
+    )

@@ -1,0 +1,79 @@
+"""crash_restore after --final-stop kill, on real SQLite pairs: a tail cut off after the floor is allowed, a row lost
+before it is not, and neither is a restore that stops short of the floor."""
+
+from __future__ import annotations
+
+import io
+import time
+from pathlib import Path
+
+from rich.console import Console
+
+from soak.run.db_compare import compare
+from soak.run.final_kill import judge_crash_restore
+from soak.run.overnight import SoakRun
+from soak.run.replica_options import ReplicaChecks
+from soak.run.replica_view import committed_by
+from soak.rundir import RunDir
+from tests.support.lost_rows import write_load_test
+from tests.support.soak import soak_params
+
+KILL = time.time() - 60.0
+# ids 1..300 at 10 rows/s, the last one 0.1 s before the kill: ids up to 240 were committed 6 s before it.
+TIMES = {i: KILL - (300 - i) / 10 - 0.1 for i in range(1, 301)}
+
+
+def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = ()) -> SoakRun:
+    dirs = RunDir(tmp_path / "run").create()
+    write_load_test(dirs.db, TIMES)
+    write_load_test(dirs.restored, {i: t for i, t in TIMES.items() if i <= restored_upto}, skip=skip)
+    p = soak_params(test_dir=str(tmp_path / "params"), replica="file")
+    run = SoakRun(
+        params=p,
+        dirs=dirs,
+        console=Console(file=io.StringIO()),
+        replica_checks=ReplicaChecks(final_stop="kill"),
+    )
+    run.result.final_stop = "kill"
+    run.result.kill = {"t": "2026-12-05T00:00:00.000Z", "floor_id": 240, "source_max_id": 300, "restored_max_id": None}
+    return run
+
+
+def _crash(run: SoakRun) -> tuple[bool, str, dict[str, object]]:
+    comparison = compare(run.dirs.db, run.dirs.restored)
+    judge_crash_restore(run, comparison)
+    check = next(c for c in run.result.checks if c.name == "crash_restore")
+    return check.passed, check.detail, comparison.tables["load_test"]
+
+
+def test_a_tail_after_the_floor_may_be_cut_off(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=290)
+    passed, detail, table = _crash(run)
+    assert passed, detail
+    assert "clean prefix up to id 290 of 300" in detail and "ids up to 240 required" in detail
+    # The source side of load_test becomes its prefix up to 290, so row_counts/digests judge the rest exactly.
+    assert table["source_rows"] == table["restored_rows"] == 290
+    assert table["source_sha256"] == table["restored_sha256"] and table["compared_upto_id"] == 290
+    assert run.result.kill is not None and run.result.kill["restored_max_id"] == 290
+    assert any("ids 291-300" in note for note in run.notes)
+
+
+def test_a_row_lost_before_the_floor_fails_naming_it(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=300, skip=(120,))
+    passed, detail, table = _crash(run)
+    assert not passed and "missing ids 120 (1 row)" in detail
+    assert table["source_rows"] == 300 and table["restored_rows"] == 299, "tables stay as compared"
+
+
+def test_a_restore_short_of_the_floor_fails(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=200)
+    passed, detail, _ = _crash(run)
+    assert not passed
+    assert "holds load_test ids up to 200, but ids up to 240 were committed before the kill" in detail
+
+
+def test_the_floor_is_read_from_the_rows_write_times(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=300)
+    assert committed_by(run.dirs.db, KILL - 6.05) == 240
+    assert committed_by(run.dirs.db, KILL) == 300
+    assert committed_by(run.dirs.db, KILL - 1000) is None

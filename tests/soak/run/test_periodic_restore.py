@@ -1,0 +1,142 @@
+"""Periodic restores judged against the source: stand-in restores that stall, lose a row, or go backwards.
+
+The restores here are stand-ins (a copy of the source, or of an older copy, made with SQLite's backup API) so each
+failure mode is exact; tests/soak/run/test_replica_checks_real.py runs the same cycles on a real litestream.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from soak.run.periodic_restore import PeriodicRestores, age_threshold_s
+from tests.support.lost_rows import write_load_test
+
+
+def _times(n: int, end: float, rate: float = 10.0) -> dict[int, float]:
+    """ids 1..n written at ``rate`` rows/s, the last one at ``end``."""
+    return {i: end - (n - i) / rate for i in range(1, n + 1)}
+
+
+def _copy(src: Path, dst: Path, *, drop: tuple[int, ...] = ()) -> int:
+    with sqlite3.connect(src) as a, sqlite3.connect(dst) as b:
+        a.backup(b)
+        for row_id in drop:
+            b.execute("DELETE FROM load_test WHERE id = ?", (row_id,))
+    a.close()
+    b.close()
+    return 0
+
+
+def _restorer(tmp_path: Path, source: Path, restore: object) -> PeriodicRestores:
+    return PeriodicRestores(
+        source=source,
+        scratch=tmp_path / "scratch.db",
+        out=tmp_path / "replica-restores.jsonl",
+        restore=restore,  # type: ignore[arg-type]
+        every_s=60,
+    )
+
+
+@pytest.fixture
+def source(tmp_path: Path) -> Path:
+    return write_load_test(tmp_path / "test.db", _times(200, time.time() - 0.5))
+
+
+def test_a_current_replica_passes_with_its_age(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: _copy(source, out))
+    periodic.sample(now=time.time() - 30)
+    cycle = periodic.cycle()
+    assert cycle["ok"], cycle["problem"]
+    assert cycle["restored_max_id"] == 200 and cycle["digests_equal"] and cycle["integrity"] == "ok"
+    assert 0 <= cycle["age_s"] < 5  # the newest row was written half a second before
+    passed, detail, value = periodic.summary()
+    assert passed and value == {"cycles": 1, "failed": 0, "max_age_s": cycle["age_s"]}
+    assert "1 periodic restores, each a clean prefix of the source, up to id 200" in detail
+    written = [json.loads(line) for line in (tmp_path / "replica-restores.jsonl").read_text().splitlines()]
+    assert written == [cycle]
+    ok, _, worst = periodic.age_check()
+    assert ok and worst == cycle["age_s"]
+
+
+def test_a_replica_that_stopped_advancing_fails_as_stalled(tmp_path: Path, source: Path) -> None:
+    """The restore holds ids up to 150 while id 200 was committed long before the restore began."""
+    frozen = tmp_path / "frozen.db"
+    _copy(source, frozen)
+    with sqlite3.connect(frozen) as conn:
+        conn.execute("DELETE FROM load_test WHERE id > 150")
+    conn.close()
+    periodic = _restorer(tmp_path, source, lambda out: _copy(frozen, out))
+    periodic.sample(now=time.time() - 30)  # the source's max id then: 200
+    cycle = periodic.cycle()
+    assert not cycle["ok"]
+    assert "ids up to 150" in cycle["problem"] and "id 200" in cycle["problem"] and "stalled" in cycle["problem"]
+    assert cycle["floor_id"] == 200 and cycle["restored_max_id"] == 150
+    assert cycle["age_s"] > 5  # row 150 was written 5 s before row 200
+    passed, detail, _ = periodic.summary()
+    assert not passed and "1 of 1 periodic restores failed" in detail
+
+
+def test_a_replica_that_lost_a_row_fails_naming_it(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: _copy(source, out, drop=(42,)))
+    periodic.sample(now=time.time() - 30)
+    cycle = periodic.cycle()
+    assert not cycle["ok"]
+    assert "missing ids 42 (1 row)" in cycle["problem"]
+    assert cycle["lost_rows"]["missing_rows"] == 1 and not cycle["digests_equal"]
+
+
+def test_a_replica_that_goes_backwards_fails(tmp_path: Path, source: Path) -> None:
+    older = tmp_path / "older.db"
+    _copy(source, older)
+    with sqlite3.connect(older) as conn:
+        conn.execute("DELETE FROM load_test WHERE id > 190")
+    conn.close()
+    restores = iter([source, older])
+    periodic = _restorer(tmp_path, source, lambda out: _copy(next(restores), out))
+    assert periodic.cycle()["ok"]  # no sample yet: no floor, a clean prefix up to 200
+    second = periodic.cycle()
+    assert not second["ok"] and "went backwards" in second["problem"] and "200" in second["problem"]
+
+
+def test_a_failing_restore_is_a_failed_cycle(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    cycle = periodic.cycle()
+    assert not cycle["ok"] and cycle["problem"] == "litestream restore exited 1"
+
+
+def test_no_cycle_at_all_is_no_pass(tmp_path: Path, source: Path) -> None:
+    passed, detail, _ = _restorer(tmp_path, source, lambda out: 0).summary()
+    assert not passed and "no periodic restore" in detail
+
+
+def test_a_stale_replica_fails_replica_age(tmp_path: Path) -> None:
+    """Every row held, but the newest was committed long ago: the age exceeds the threshold."""
+    old = write_load_test(tmp_path / "old.db", _times(50, time.time() - 60))
+    periodic = _restorer(tmp_path, old, lambda out: _copy(old, out))
+    periodic.cycle()
+    ok, detail, worst = periodic.age_check()
+    assert not ok and worst is not None and worst > age_threshold_s()
+    assert f"must be <= {age_threshold_s():g}s" in detail
+
+
+def test_a_restore_failing_through_the_fault_proxies_is_not_judged_but_all_failing_is_no_pass(
+    tmp_path: Path, source: Path
+) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    cycle = periodic.cycle()
+    assert cycle["ok"] and cycle["restore_excused_by"].startswith("litestream restore exited 1 through the S3 fault")
+    passed, detail, _ = periodic.summary()
+    assert not passed and "none of 1 periodic restores got through the S3 faults" in detail
+
+
+def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: _copy(source, out, drop=(7,)))
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    cycle = periodic.cycle()
+    assert not cycle["ok"] and "missing ids 7 (1 row)" in cycle["problem"]

@@ -1,0 +1,54 @@
+"""Which monitor ticks the point-in-time restores use, and how a refused restore counts (stand-in restores; the
+real ones are in test_replica_checks_real.py)."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+from common.timestamps import iso_utc
+from soak.run.pitr import judge_pitr, points
+from soak.rundir import RunDir
+from tests.support.lost_rows import write_load_test
+
+
+def _metrics(path: Path, ticks: list[tuple[float, float, int | None, int]]) -> None:
+    """(epoch, elapsed_s, replica txid, load_test rows) per tick."""
+    lines = [
+        json.dumps({"t": iso_utc(t), "elapsed_s": e, "txid": {"replica": x}, "rows": {"load_test": r}})
+        for t, e, x, r in ticks
+    ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) -> None:
+    now = time.time()
+    ticks = [(now - 600 + 60 * i, 60.0 * i, i, 100 * i) for i in range(1, 11)]  # elapsed 60..600
+    ticks.append((now - 600 + 60 * 10 + 30, 630.0, 11, 1000))  # idle tick after a 600 s load
+    ticks.append((now - 100, 40.0, None, 50))  # no replica TXID: unusable
+    _metrics(tmp_path / "metrics.jsonl", ticks)
+    chosen = points(tmp_path / "metrics.jsonl", 3, load_s=600)
+    assert [p["txid"] for p in chosen] == [1, 5, 9]  # first, middle and last tick with elapsed < 600
+    assert [p["rows"] for p in chosen] == [100, 500, 900]
+    assert len(points(tmp_path / "metrics.jsonl", 20, load_s=600)) == 9
+
+
+def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_path: Path) -> None:
+    dirs = RunDir(tmp_path).create()
+    now = time.time()
+    write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
+    passed, detail, value = judge_pitr(dirs, 2, lambda out, *options: 1, retention_s=300, load_s=600)
+    entries = value["entries"]
+    old = [e for e in entries if e["tick_rows"] == 50]
+    recent = [e for e in entries if e["tick_rows"] == 250]
+    assert all(e["ok"] and "not restorable" in e["note"] for e in old)
+    assert all(not e["ok"] and "for a point within retention" in e["problem"] for e in recent)
+    assert not passed and "2 of 4 point-in-time restores failed" in detail
+
+
+def test_no_usable_tick_is_no_pass(tmp_path: Path) -> None:
+    dirs = RunDir(tmp_path).create()
+    passed, detail, _ = judge_pitr(dirs, 3, lambda out, *options: 0, retention_s=300)
+    assert not passed and "nothing to restore to" in detail
