@@ -209,6 +209,7 @@ class Result:
     catch_up: dict[str, Any] | None = None
     crash: dict[str, Any] | None = None
     lost_rows: dict[str, Any] | None = None  # soak.run.lost_rows, when the restore differs
+    shape: list[dict[str, Any]] | None = None  # soak.analyze.shape criteria, judged ones also in checks
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -237,6 +238,7 @@ class Result:
             "catch_up": self.catch_up,
             "crash": self.crash,
             "lost_rows": self.lost_rows,
+            "shape": self.shape,
         }
 
 

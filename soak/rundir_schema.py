@@ -42,7 +42,20 @@ Number = int | float
 Kind = Literal["kill", "restart", "outage", "latency", "reset", "http_error"]
 Event = Literal["start", "end", "inject"]
 Status = Literal["pass", "fail", "interrupted"]
-CheckName = Literal["no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"]
+CheckName = Literal[
+    "no_crash",
+    "catch_up",
+    "restore",
+    "integrity",
+    "row_counts",
+    "digests",
+    # the replica's shape (soak.analyze.shape); a criterion without data is in ``shape`` only, never a check
+    "l0_size",
+    "snapshot_cadence",
+    "compaction_cadence",
+    "wal_bounded",
+    "checkpoints_observed",
+]
 
 
 class Model(BaseModel):
@@ -201,6 +214,9 @@ class MetricsTick(Model):
     elapsed_s: Number | None = Field(None, description="seconds since the load started")
     db_bytes: int | None = Field(None, description="size of test.db")
     wal_bytes: int | None = Field(None, description="size of test.db-wal")
+    wal_peak_bytes: int | None = Field(
+        None, description="largest test.db-wal sampled (every second) since the previous tick; shape: wal_bounded"
+    )
     s3: S3Tick | None = Field(None, description="the replica")
     txid: TxidTick | None = Field(None, description="replication position")
     log: LogTick | None = Field(None, description="litestream.log counts since the previous tick")
@@ -289,6 +305,16 @@ class LostRows(Model):
     error: str | None = Field(None, description="why the comparison stopped early (a damaged restore), or null")
 
 
+class ShapeCriterion(Model):
+    """One shape criterion as soak.analyze.shape judged it at the end of the run."""
+
+    name: str | None = Field(None, description="l0_size, snapshot_cadence, compaction_cadence, wal_bounded, ...")
+    status: str | None = Field(None, description='"pass", "fail" or "na" (no data: never a pass)')
+    value: Any = Field(None, description="the figure judged")
+    threshold: Any = Field(None, description="its bound, derived from litestream.yml and the load")
+    detail: str | None = Field(None, description="one sentence")
+
+
 class ResultJson(Model):
     """result.json: written once at the end, also on failure and interrupt."""
 
@@ -296,7 +322,7 @@ class ResultJson(Model):
     status: Status | None = Field(None, description="pass only when every check ran and passed")
     started_at: Time | None = Field(None, description="when the soak started")
     ended_at: Time | None = Field(None, description="when it ended")
-    phase: str | None = Field(None, description="the step the run ended in (verify when it ran to the end)")
+    phase: str | None = Field(None, description="the step the run ended in (shape when it ran to the end)")
     reason: str | None = Field(None, description="one sentence when not pass")
     checks: list[Check] | None = Field(None, description="the checks, in the order made")
     rows_written: int | None = Field(None, description="rows of load_test in the source after the load stopped")
@@ -304,6 +330,9 @@ class ResultJson(Model):
     catch_up: CatchUp | None = Field(None, description="null when the run ended before it")
     crash: Crash | None = Field(None, description="null unless a child crashed")
     lost_rows: LostRows | None = Field(None, description="load_test row by row when the restore differs, else null")
+    shape: list[ShapeCriterion] | None = Field(
+        None, description="the replica's shape criteria (README criteria table); na ones are not checks"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- repeat.json

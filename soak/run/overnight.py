@@ -36,6 +36,7 @@ from common.processes import Child, environ_without, free_port, run_to_log, tail
 from common.steps import Skip, Step, run_steps
 from common.timestamps import utc_now
 from common.units import format_duration
+from soak.analyze import shape
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
 from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
@@ -282,6 +283,7 @@ def step_monitor(run: SoakRun) -> None:
     with _status(run.console, p.duration_s) as update:
         while True:
             now = time.monotonic()
+            run.monitor.sample()
             for child in run.children():
                 if _crashed(run, child):
                     run.monitor.tick(now - started)  # the tick that saw it, for the record
@@ -415,6 +417,20 @@ def step_verify(run: SoakRun) -> None:
             fh.write(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}\n")
 
 
+def step_shape(run: SoakRun) -> None:
+    """The replica's shape (soak.analyze.shape) from litestream.log and the WAL peak; judged ones become checks."""
+    assert run.config is not None
+    peak = run.monitor.wal_peak_run if run.monitor is not None else None
+    criteria, _ = shape.assess(
+        run.dirs.log("litestream"), run.config.for_run_json(), run.params.for_run_json(), run.dirs.db, peak
+    )
+    run.result.shape = criteria
+    for c in criteria:
+        if c["status"] != "na":
+            run.result.check(c["name"], c["status"] == "pass", c["detail"], c["value"])
+        run.say(f"  {c['status'].upper() if c['status'] != 'na' else 'n/a'} {c['name']}: {c['detail']}")
+
+
 # fmt: off
 STEPS: list[Step[SoakRun]] = [
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
@@ -437,6 +453,8 @@ STEPS: list[Step[SoakRun]] = [
     Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync before any kill", step_stop_litestream),
     Step("restore", "litestream restore from the replica into restored.db", step_restore),
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
+    Step("shape", "L0 sizes, snapshot/compaction cadence, WAL peak, checkpoints against bounds from the config",
+         step_shape),
 ]
 # fmt: on
 
