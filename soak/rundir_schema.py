@@ -131,6 +131,9 @@ class RunJson(Model):
     litestream_commit: str | None = Field(None, description="null when unknown (--bin without a commit)")
     s3: S3Location | None = Field(None, description="the S3 replica; null for --replica file")
     config: Config | None = Field(None, description="litestream.yml's schedule")
+    profile: dict[str, Any] | None = Field(
+        None, description="--profile: name, upstream (the suite's name) and the load it set; null without one"
+    )
     faults: dict[str, Any] | None = Field(None, description='the fault plan (README, "Soak under faults"), or null')
     faults_chain: dict[str, Any] | None = Field(None, description="the fault proxies that ran: versions, ports")
     notes: list[str] | None = Field(None, description="remarks the soak printed while setting up")

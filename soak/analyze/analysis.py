@@ -18,8 +18,8 @@ from typing import Any
 
 from soak.analyze import criteria as crit
 from soak.analyze import fault_windows as faultmod
-from soak.analyze import shape
 from soak.analyze import sections as section
+from soak.analyze import shape
 from soak.analyze.databases import inspect_db
 from soak.analyze.inputs import STARVES, RunInputs, load_inputs
 from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log

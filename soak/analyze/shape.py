@@ -10,6 +10,7 @@ number is used. A criterion without data is ``na`` and never counts toward PASS.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -211,9 +212,13 @@ def _snapshot_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
         cp_note = "no DEBUG lines: snapshot-on-checkpoint not checked"
     if count == 0:
         return criterion("snapshot_cadence", "na", 0, allowed, f"no 'snapshot complete' lines; {cp_note}")
-    detail = "; ".join(problems) if problems else (
-        f"{count} snapshots in {span:.0f}s at interval {interval:g}s (at most {allowed}), steady intervals >= "
-        f"{min_gap:g}s; no snapshot caused by a checkpoint ({cp_note})"
+    detail = (
+        "; ".join(problems)
+        if problems
+        else (
+            f"{count} snapshots in {span:.0f}s at interval {interval:g}s (at most {allowed}), steady intervals >= "
+            f"{min_gap:g}s; no snapshot caused by a checkpoint ({cp_note})"
+        )
     )
     return criterion("snapshot_cadence", _status(not problems), count, allowed, detail)
 
@@ -222,7 +227,7 @@ def _short_gaps(times: list[float], startups: list[float], min_gap: float) -> li
     """Intervals under ``min_gap``, skipping the first after each startup (its initial snapshot pair)."""
     short = []
     skip_next = True
-    for prev, cur in zip(times, times[1:], strict=False):
+    for prev, cur in itertools.pairwise(times):
         if any(prev < s <= cur for s in startups):
             skip_next = True
             continue
@@ -293,7 +298,7 @@ def _compaction_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
     judged, failed, skipped = [], [], []
     for level, interval in sorted(b.levels_s.items()):
         times = ev.compaction_times.get(level, [])
-        gaps = [cur - prev for prev, cur in zip(times, times[1:], strict=False)]
+        gaps = [cur - prev for prev, cur in itertools.pairwise(times)]
         if len(gaps) < COMPACTION_MIN_INTERVALS:
             skipped.append(f"L{level} ({len(times)} compactions)")
             continue
@@ -307,7 +312,8 @@ def _compaction_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
         detail = f"fewer than {COMPACTION_MIN_INTERVALS + 1} compactions at every level: {', '.join(skipped)}"
         return criterion("compaction_cadence", "na", 0, len(b.levels_s), detail)
     detail = "; ".join(failed or judged) + (
-        f"; at most {COMPACTION_OUTLIERS:.0%} outside" + (f"; too few to judge: {', '.join(skipped)}" if skipped else "")
+        f"; at most {COMPACTION_OUTLIERS:.0%} outside"
+        + (f"; too few to judge: {', '.join(skipped)}" if skipped else "")
     )
     return criterion("compaction_cadence", _status(not failed), len(judged), len(b.levels_s), detail)
 
@@ -340,7 +346,7 @@ def shape_section(events: ShapeEvents | None, bounds: ShapeBounds, wal_peak: int
         return {"no_data": True, "why": "no litestream.log", "bounds": bounds.to_json()}
     intervals: dict[str, Any] = {}
     for level, times in sorted(events.compaction_times.items()):
-        gaps = [cur - prev for prev, cur in zip(times, times[1:], strict=False)]
+        gaps = [cur - prev for prev, cur in itertools.pairwise(times)]
         intervals[str(level)] = {
             "configured_interval_s": bounds.levels_s.get(level),
             "compactions": len(times),

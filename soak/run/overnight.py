@@ -103,6 +103,7 @@ class SoakRun:
     faults: SoakFaults | None = None
     command: list[str] = field(default_factory=list)  # as typed (soak.run.command); run.json
     replay_command: list[str] = field(default_factory=list)  # replays this one run, its fault seed explicit
+    profile: dict[str, Any] | None = None  # --profile: its name and load (soak.run.profiles); run.json
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -183,6 +184,7 @@ def step_run_dir(run: SoakRun) -> None:
         "litestream_commit": run.binaries.commit,
         "s3": run.target.for_run_json() if run.target else None,
         "config": run.config.for_run_json(),
+        "profile": run.profile,
         "faults": run.faults.plan.to_json() if run.faults else None,
         "notes": run.notes,
         "command": run.command or None,
@@ -542,6 +544,8 @@ def banner(run: SoakRun) -> None:
         f"  load      {format_duration(p.duration_s)} at {p.write_rate} ops/s {p.pattern}, {p.workers} workers, "
         f"{p.payload_size} B payload, read ratio {p.read_ratio}; initial {human_bytes(p.initial_size_bytes)}"
     )
+    if run.profile:
+        c.print(f"  profile   {run.profile['name']} (Litestream's {run.profile['upstream']}, short mode)")
     c.print(f"  disk      {estimate_disk(p).describe()}")
     if p.replica == "file":
         c.print(f"  replica   file {run.dirs.file_replica}")
