@@ -154,14 +154,22 @@ def derive_bounds(config: dict[str, Any], params: dict[str, Any], page_size: int
 
 
 # -------------------------------------------------------------------------------------------------- criteria
-def judge_shape(events: ShapeEvents | None, bounds: ShapeBounds, wal_peak: int | None) -> list[dict[str, Any]]:
-    """The five shape criteria, in SHAPE_CRITERIA's order."""
+Span = tuple[float, float]
+# Faults that stop Litestream or its S3 (a kill, an outage): an interval across one says nothing about the cadence.
+STOPPING_FAULTS = ("kill", "outage")
+
+
+def judge_shape(
+    events: ShapeEvents | None, bounds: ShapeBounds, wal_peak: int | None, excused: list[Span] | None = None
+) -> list[dict[str, Any]]:
+    """The five shape criteria, in SHAPE_CRITERIA's order; intervals across an ``excused`` span are not judged."""
     if events is None:
         return [criterion(name, "na", None, None, "no litestream.log") for name in SHAPE_CRITERIA]
+    spans = excused or []
     return [
         _l0_size(events, bounds),
-        _snapshot_cadence(events, bounds),
-        _compaction_cadence(events, bounds),
+        _snapshot_cadence(events, bounds, spans),
+        _compaction_cadence(events, bounds, spans),
         _wal_bounded(wal_peak, bounds),
         _checkpoints(events, bounds),
     ]
@@ -191,7 +199,11 @@ def _pages(size: int, b: ShapeBounds) -> int:
     return max(0, math.ceil((size - LTX_FIXED_OVERHEAD) / (b.page_size + LTX_PAGE_OVERHEAD)))
 
 
-def _snapshot_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
+def _across(prev: float, cur: float, spans: list[Span]) -> bool:
+    return any(start < cur and prev < end for start, end in spans)
+
+
+def _snapshot_cadence(ev: ShapeEvents, b: ShapeBounds, spans: list[Span]) -> dict[str, Any]:
     interval, span = b.snapshot_interval_s, ev.span_s
     if interval is None or not span:
         return criterion("snapshot_cadence", "na", None, None, "snapshot interval or log span unknown")
@@ -199,7 +211,7 @@ def _snapshot_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
     restarts = max(0, len(ev.startup_times) - 1)
     allowed = int(span // interval) + 2 + restarts
     min_gap = interval / SNAPSHOT_WINDOW
-    short = _short_gaps(ev.snapshot_times, ev.startup_times, min_gap)
+    short = _short_gaps(ev.snapshot_times, ev.startup_times, min_gap, spans)
     count = len(ev.snapshot_times)
     problems = []
     if count > allowed:
@@ -223,12 +235,13 @@ def _snapshot_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
     return criterion("snapshot_cadence", _status(not problems), count, allowed, detail)
 
 
-def _short_gaps(times: list[float], startups: list[float], min_gap: float) -> list[float]:
-    """Intervals under ``min_gap``, skipping the first after each startup (its initial snapshot pair)."""
+def _short_gaps(times: list[float], startups: list[float], min_gap: float, spans: list[Span]) -> list[float]:
+    """Intervals under ``min_gap``, skipping the first after each startup (its initial snapshot pair) and those
+    across a stopping fault."""
     short = []
     skip_next = True
     for prev, cur in itertools.pairwise(times):
-        if any(prev < s <= cur for s in startups):
+        if any(prev < s <= cur for s in startups) or _across(prev, cur, spans):
             skip_next = True
             continue
         if skip_next:
@@ -292,13 +305,14 @@ def _clock(t: float | None) -> str:
     return (iso_utc(t) or "?")[11:23] if t is not None else "?"
 
 
-def _compaction_cadence(ev: ShapeEvents, b: ShapeBounds) -> dict[str, Any]:
+def _compaction_cadence(ev: ShapeEvents, b: ShapeBounds, spans: list[Span]) -> dict[str, Any]:
     if not b.levels_s:
         return criterion("compaction_cadence", "na", None, None, "configured levels unknown (run.json config)")
     judged, failed, skipped = [], [], []
+    restarts = [(t, t) for t in ev.startup_times[1:]]  # a restart begins each level's schedule anew
     for level, interval in sorted(b.levels_s.items()):
         times = ev.compaction_times.get(level, [])
-        gaps = [cur - prev for prev, cur in itertools.pairwise(times)]
+        gaps = [cur - prev for prev, cur in itertools.pairwise(times) if not _across(prev, cur, spans + restarts)]
         if len(gaps) < COMPACTION_MIN_INTERVALS:
             skipped.append(f"L{level} ({len(times)} compactions)")
             continue
@@ -389,9 +403,23 @@ def _reasons(syncs: list[SnapSync]) -> dict[str, int]:
 
 
 def assess(
-    log: Path | None, config: dict[str, Any], params: dict[str, Any], db: Path | None, wal_peak: int | None
+    log: Path | None,
+    config: dict[str, Any],
+    params: dict[str, Any],
+    db: Path | None,
+    wal_peak: int | None,
+    excused: list[Span] | None = None,
 ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-    """(criteria, section) of one run: what soak.analyze and the soak's own result.json both record."""
+    """(criteria, section) of one run: what soak.analyze and the soak's own result.json both record. ``excused``:
+    the spans of stopping faults (kills, outages; soak.analyze.fault_windows), where cadence is not judged."""
     events = scan_shape(log) if log is not None and log.is_file() else None
     bounds = derive_bounds(config, params, page_size_of(db), bool(events and events.debug_lines))
-    return judge_shape(events, bounds, wal_peak), shape_section(events, bounds, wal_peak)
+    section = shape_section(events, bounds, wal_peak)
+    if excused:
+        section["cadence_not_judged_in"] = [f"{iso_utc(a)} to {iso_utc(b)}" for a, b in excused]
+    return judge_shape(events, bounds, wal_peak, excused), section
+
+
+def stopping_spans(faults: list[Any], grace_s: float) -> list[Span]:
+    """The spans of kills and outages among soak.analyze.fault_windows faults, each with its grace after it."""
+    return [(f.start, f.end + grace_s) for f in faults if f.kind in STOPPING_FAULTS]

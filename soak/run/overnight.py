@@ -37,6 +37,8 @@ from common.steps import Skip, Step, run_steps
 from common.timestamps import utc_now
 from common.units import format_duration
 from soak.analyze import shape
+from soak.analyze.fault_windows import pair_events
+from soak.faults.events import read_fault_events
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run.binaries import Binaries, build_binaries, find_binaries
 from soak.run.db_compare import compare, count_rows, describe_rows, has_no_wal, integrity_check
@@ -61,6 +63,7 @@ LITESTREAM_STOP_GRACE_S = 40.0
 CATCH_UP_TIMEOUT_S = 180.0
 CATCH_UP_SETTLE_S = 3.0
 POLL_S = 1.0
+SHAPE_FAULT_GRACE_S = 30.0  # as soak.analyze's --fault-grace default: cadence resumes within it after a fault
 
 
 class Interrupted(Exception):
@@ -423,8 +426,14 @@ def step_shape(run: SoakRun) -> None:
     """The replica's shape (soak.analyze.shape) from litestream.log and the WAL peak; judged ones become checks."""
     assert run.config is not None
     peak = run.monitor.wal_peak_run if run.monitor is not None else None
+    faults = pair_events(read_fault_events(run.dirs.faults_log).events, run_end=None)
     criteria, _ = shape.assess(
-        run.dirs.log("litestream"), run.config.for_run_json(), run.params.for_run_json(), run.dirs.db, peak
+        run.dirs.log("litestream"),
+        run.config.for_run_json(),
+        run.params.for_run_json(),
+        run.dirs.db,
+        peak,
+        shape.stopping_spans(faults, SHAPE_FAULT_GRACE_S),
     )
     run.result.shape = criteria
     for c in criteria:
