@@ -9,6 +9,7 @@ litestream-test load's own default, which the suite does not change. A flag give
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -46,15 +47,7 @@ PROFILES: dict[str, Profile] = {
         initial_size="5MB",
     ),
 }
-# The task's own defaults when neither a flag nor a profile sets a value.
-PLAIN = {
-    "write_rate": 100,
-    "pattern": "wave",
-    "payload_size": 4096,
-    "workers": 8,
-    "initial_size": "100MB",
-    "read_ratio": "0.3",
-}
+LOAD_FLAGS = ("initial_size", "write_rate", "pattern", "payload_size", "workers", "read_ratio")
 
 
 def profile_named(name: str) -> Profile:
@@ -65,9 +58,23 @@ def profile_named(name: str) -> Profile:
         raise UserError(f"--profile {name!r} is not a known load profile; use one of: {', '.join(PROFILES)}") from None
 
 
-def load_values(profile: str | None, given: dict[str, Any]) -> dict[str, Any]:
-    """The load flags: each one given explicitly (not None) wins, then the profile's value, then the plain default."""
-    chosen = asdict(profile_named(profile)) if profile else {}
-    return {
-        key: given[key] if given.get(key) is not None else chosen.get(key, default) for key, default in PLAIN.items()
-    }
+def typed_flags(argv: Sequence[str], short: Mapping[str, str], task: str = "soak.overnight") -> set[str]:
+    """The option names typed after ``task`` (``--write-rate 5``, ``--write-rate=5``, ``-w 5``, ``-w5``): Invoke
+    hands a task its defaults and the typed values alike, so only argv tells whether a flag was given."""
+    letters = {letter: name for name, letter in short.items()}
+    names = set()
+    args = list(argv)
+    for arg in args[args.index(task) + 1 if task in args else 1 :]:
+        if arg.startswith("--"):
+            names.add(arg[2:].split("=", 1)[0].replace("-", "_"))
+        elif arg.startswith("-") and len(arg) > 1 and arg[1] in letters:
+            names.add(letters[arg[1]])
+    return names
+
+
+def load_values(profile: str | None, typed: set[str], values: dict[str, Any]) -> dict[str, Any]:
+    """The load flags: the profile's value for each one not typed on the command line, else the flag's value."""
+    if not profile:
+        return values
+    chosen = asdict(profile_named(profile))
+    return {key: value if key in typed or key not in chosen else chosen[key] for key, value in values.items()}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import replace
 
 from invoke.context import Context
@@ -20,14 +21,14 @@ from soak.run.binaries import check_source
 from soak.run.litestream_config import schedule_named
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
-from soak.run.profiles import PROFILES, load_values, profile_named
+from soak.run.profiles import PROFILES, load_values, profile_named, typed_flags
 from soak.run.repeat import run_repeat
 from soak.rundir import RepeatDir, RunDir
 
 HELP = {
     "duration": "how long the load runs, e.g. 90s, 30m, 8h, 1h30m (default 8h)",
     "initial_size": "size litestream-test populate fills the database to, e.g. 5MB, 1.5GB (default 100MB, or the "
-    "profile's)",
+    "--profile's)",
     "write_rate": "litestream-test load ops/s over all workers, reads included (default 100, or the profile's)",
     "pattern": "load pattern: constant, burst, random or wave (default wave, or the profile's)",
     "payload_size": "bytes of the BLOB each insert writes (default 4096, or the profile's)",
@@ -82,14 +83,12 @@ SHORT = {
 def overnight(
     c: Context,
     duration: str = "8h",
-    # The load flags default to None so that an explicit one wins over --profile (soak.run.profiles.PLAIN holds
-    # their defaults); Invoke then reads them as text, which parse_params checks.
-    initial_size: str | None = None,
-    write_rate: str | None = None,
-    pattern: str | None = None,
-    payload_size: str | None = None,
-    workers: str | None = None,
-    read_ratio: str | None = None,
+    initial_size: str = "100MB",
+    write_rate: int = 100,
+    pattern: str = "wave",
+    payload_size: int = 4096,
+    workers: int = 8,
+    read_ratio: str = "0.3",  # a string: Invoke has no float flags (it would show a float default as a switch)
     interval: str = "60s",
     bucket: str | None = None,
     region: str | None = None,
@@ -118,6 +117,7 @@ def overnight(
         raise UserError(f"--repeat must be at least 1 (got {repeat}); e.g. --repeat 3")
     load = load_values(
         profile,
+        typed_flags(sys.argv, SHORT),
         {
             "initial_size": initial_size,
             "write_rate": write_rate,

@@ -20,7 +20,6 @@ import requests
 
 from common.processes import Child, free_port
 from soak.run.params import SoakParams, parse_params
-from soak.run.profiles import PLAIN
 from soak.run.tasks import overnight
 from tests.support.cli import run_invoke
 from tests.support.paths import PROJECT_ROOT
@@ -140,7 +139,7 @@ TASK_DEFAULTS: dict[str, Any] = {
     _RENAMED.get(name, name): param.default
     for name, param in inspect.signature(overnight.body).parameters.items()
     if _RENAMED.get(name, name) in _PARSED
-} | PLAIN  # the load flags default to None in the task so --profile can fill them; PLAIN is what they become
+}
 
 
 def soak_params(**over: Any) -> SoakParams:
