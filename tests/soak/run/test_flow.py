@@ -26,6 +26,7 @@ def test_steps_run_in_the_issues_order() -> None:
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate", "replicate",
         "load", "monitor", "stop_load", "faults_off", "catch_up", "stop_litestream", "restore", "verify",
+        "shape",
     ]  # fmt: skip
     assert all(s.purpose and "\n" not in s.purpose for s in STEPS)
 
