@@ -137,12 +137,16 @@ def _event(events: ShapeEvents, kind: str, line: bytes) -> None:
 
 
 def _edges(events: ShapeEvents, block: bytes) -> None:
-    """The first and last timed line of the log."""
-    lines = block.splitlines()
+    """The first and last timed line of the log (blocks come in order; only a block's ends are looked at)."""
     if events.first_t is None:
-        events.first_t = next((t for line in lines[:200] if (t := line_time(line)) is not None), None)
-    for line in reversed(lines[-200:]):
-        t = line_time(line)
+        events.first_t = next((t for line in block[:65536].splitlines() if (t := line_time(line)) is not None), None)
+    end = len(block)
+    for _ in range(200):
+        start = block.rfind(b"\n", 0, end - 1) + 1
+        t = line_time(block[start:end])
         if t is not None:
             events.last_t = t
             return
+        if start == 0:
+            return
+        end = start
