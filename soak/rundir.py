@@ -228,6 +228,7 @@ class Result:
     final_stop: str = "term"  # --final-stop kill: no catch-up wait, crash_restore is required instead
     kill: dict[str, Any] | None = None  # the final SIGKILL: when, and the id the restore must hold
     idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
+    shape: list[dict[str, Any]] | None = None  # soak.analyze.shape criteria, judged ones also in checks
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -262,6 +263,7 @@ class Result:
             "final_stop": self.final_stop,
             "kill": self.kill,
             "idle": self.idle,
+            "shape": self.shape,
         }
 
 

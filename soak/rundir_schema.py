@@ -45,6 +45,8 @@ Status = Literal["pass", "fail", "interrupted"]
 CheckName = Literal[
     "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests",
     "periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object",
+    # the replica's shape (soak.analyze.shape); a criterion without data is in ``shape`` only, never a check
+    "l0_size", "snapshot_cadence", "compaction_cadence", "wal_bounded", "checkpoints_observed",
 ]  # fmt: skip
 
 
@@ -147,6 +149,9 @@ class RunJson(Model):
     )
     s3: S3Location | None = Field(None, description="the S3 replica; null for --replica file")
     config: Config | None = Field(None, description="litestream.yml's schedule")
+    profile: dict[str, Any] | None = Field(
+        None, description="--profile: name, upstream (the suite's name) and the load it set; null without one"
+    )
     faults: dict[str, Any] | None = Field(None, description='the fault plan (README, "Soak under faults"), or null')
     faults_chain: dict[str, Any] | None = Field(None, description="the fault proxies that ran: versions, ports")
     notes: list[str] | None = Field(None, description="remarks the soak printed while setting up")
@@ -231,6 +236,9 @@ class MetricsTick(Model):
     elapsed_s: Number | None = Field(None, description="seconds since the load started")
     db_bytes: int | None = Field(None, description="size of test.db")
     wal_bytes: int | None = Field(None, description="size of test.db-wal")
+    wal_peak_bytes: int | None = Field(
+        None, description="largest test.db-wal sampled (every second) since the previous tick; shape: wal_bounded"
+    )
     s3: S3Tick | None = Field(None, description="the replica")
     txid: TxidTick | None = Field(None, description="replication position")
     log: LogTick | None = Field(None, description="litestream.log counts since the previous tick")
@@ -367,6 +375,16 @@ class PeriodicRestore(Model):
     error: str | None = Field(None, description="why the restore could not be compared")
 
 
+class ShapeCriterion(Model):
+    """One shape criterion as soak.analyze.shape judged it at the end of the run."""
+
+    name: str | None = Field(None, description="l0_size, snapshot_cadence, compaction_cadence, wal_bounded, ...")
+    status: str | None = Field(None, description='"pass", "fail" or "na" (no data: never a pass)')
+    value: Any = Field(None, description="the figure judged")
+    threshold: Any = Field(None, description="its bound, derived from litestream.yml and the load")
+    detail: str | None = Field(None, description="one sentence")
+
+
 class ResultJson(Model):
     """result.json: written once at the end, also on failure and interrupt."""
 
@@ -374,7 +392,7 @@ class ResultJson(Model):
     status: Status | None = Field(None, description="pass only when every check ran and passed")
     started_at: Time | None = Field(None, description="when the soak started")
     ended_at: Time | None = Field(None, description="when it ended")
-    phase: str | None = Field(None, description="the step the run ended in (verify when it ran to the end)")
+    phase: str | None = Field(None, description="the step the run ended in (shape when it ran to the end)")
     reason: str | None = Field(None, description="one sentence when not pass")
     checks: list[Check] | None = Field(None, description="the checks, in the order made")
     rows_written: int | None = Field(None, description="rows of load_test in the source after the load stopped")
@@ -385,6 +403,9 @@ class ResultJson(Model):
     final_stop: Literal["term", "kill"] | None = Field(None, description="SIGTERM (catch-up first) or SIGKILL")
     kill: FinalKill | None = Field(None, description="with --final-stop kill: the kill and what the restore owed")
     idle: IdlePhase | None = Field(None, description="with --idle: what litestream did while nothing wrote")
+    shape: list[ShapeCriterion] | None = Field(
+        None, description="the replica's shape criteria (README criteria table); na ones are not checks"
+    )
 
 
 # ---------------------------------------------------------------------------------------------- repeat.json

@@ -30,6 +30,7 @@ from release.gate.runner import Gate, finish_gate, run_gate
 from release.homebrew.checksums_source import release_checksums_url
 from release.homebrew.downloads import http_status
 from soak.analyze.run_state import run_state
+from soak.analyze.shape import SHAPE_CRITERIA
 from soak.rundir import RepeatDir
 
 BINARIES = ("litestream", "litestream-test")
@@ -434,6 +435,69 @@ def baseline(options: GateOptions, ledger: Ledger) -> Outcome:
     return Outcome("fail" if reasons else "pass", figure, evidence, "; ".join(reasons) or None)
 
 
+# --- profiles --------------------------------------------------------------------------------------------------
+
+
+def evaluate_profile(profile: str, run_dir: Path, commit: str | None, codes: tuple[int, int]) -> dict[str, Any]:
+    """One profile soak's row: its soak (result.json) and analysis (analysis.json), and every shape criterion.
+
+    Fail closed: the profile soaks exist to judge the replica's shape, so a shape criterion left ``na`` fails too.
+    """
+    soak_code, analyze_code = codes
+    soak_outcome = evaluate_soak_run(run_dir, commit)
+    if soak_outcome.status == "pass" and soak_code != 0:
+        soak_outcome.status, soak_outcome.reason = "fail", f"invoke soak.overnight exited {soak_code}"
+    analysis = evaluate_analysis(run_dir)
+    if analysis.status == "pass" and analyze_code != 0:
+        analysis.status, analysis.reason = "fail", f"invoke soak.analyze exited {analyze_code}"
+    data = read_json(run_dir / "analysis.json") or {}
+    criteria = {str(c.get("name")): c for c in data.get("criteria") or [] if isinstance(c, dict)}
+    shape = {name: str((criteria.get(name) or {}).get("status") or "missing") for name in SHAPE_CRITERIA}
+    unjudged = [name for name, status in shape.items() if status != "pass" and status != "fail"]
+    problems = [
+        f"soak: {soak_outcome.reason}" if soak_outcome.status != "pass" else "",
+        f"analysis: {analysis.reason}" if analysis.status != "pass" else "",
+        f"shape not judged: {', '.join(unjudged)}" if unjudged else "",
+    ]
+    reason = "; ".join(p for p in problems if p)
+    return {
+        "profile": profile,
+        "status": "fail" if reason else "pass",
+        "soak": soak_outcome.status,
+        "analysis": str(data.get("verdict") or analysis.status),
+        "headline": analysis.key_figure,
+        "shape": shape,
+        "run_dir": str(run_dir),
+        "reason": reason or None,
+    }
+
+
+def profiles(options: GateOptions, ledger: Ledger) -> Outcome:
+    """One short soak per --soak-profiles load (``--schedule fast``), each analyzed; every one must pass with its
+    shape criteria judged."""
+    if not options.soak_profiles:
+        raise Skip("--soak-profiles none")
+    if "soak" in options.skip:
+        raise Skip("--skip soak: no soak at all, the profile soaks included")
+    out = evidence_dir(options, "profiles")
+    bin_dir = ledger.facts.bin_dir
+    source = ["--bin", str(bin_dir)] if bin_dir and bin_dir.is_dir() else ["--src", str(options.src)]
+    rows = []
+    for name in options.soak_profiles:
+        run_dir = out / name
+        soak_args = ["soak.overnight", *source, "--profile", name, "--schedule", "fast"]
+        soak_args += ["--duration", options.soak_profile_duration, "--interval", "10s", "--test-dir", str(run_dir)]
+        soak_code = run_invoke(soak_args, out / f"{name}-soak.log")
+        analyze_args = ["soak.analyze", "--run-dir", str(run_dir), "--format", "json"]
+        analyze_code = run_invoke([*analyze_args, "--output", f"{run_dir}/analysis.json"], out / f"{name}-analyze.log")
+        rows.append(evaluate_profile(name, run_dir, ledger.commit, (soak_code, analyze_code)))
+    (out / "profiles.json").write_text(json.dumps(rows, indent=2) + "\n")
+    failed = [row for row in rows if row["status"] != "pass"]
+    figure = f"{len(rows) - len(failed)} of {len(rows)} profiles passed ({', '.join(options.soak_profiles)})"
+    reason = "; ".join(f"{row['profile']}: {row['reason']}" for row in failed) or None
+    return Outcome("fail" if failed else "pass", figure, out / "profiles.json", reason, profiles=rows)
+
+
 # --- formula ---------------------------------------------------------------------------------------------------
 
 
@@ -492,6 +556,7 @@ GATES: list[Gate] = [
         baseline,
         asked=lambda options: options.baseline is not None,
     ),
+    Gate("profiles", "one short soak per --soak-profiles load (low, high, burst), shape criteria judged", profiles),
     Gate("formula", "invoke release.formula (a preview until it is published), ruby -c, tap --dry-run", formula),
 ]
 # fmt: on

@@ -87,6 +87,7 @@ class GateRecord:
     key_figure: str = ""
     evidence: str | None = None
     reason: str | None = None
+    profiles: list[dict[str, Any]] | None = None  # the profiles gate: each profile's soak and analysis
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GateRecord:
@@ -108,6 +109,7 @@ class Outcome:
     evidence: Path | None = None
     reason: str | None = None
     facts: GateFacts = field(default_factory=GateFacts)
+    profiles: list[dict[str, Any]] | None = None  # one row per --soak-profiles soak (GateRecord.profiles)
 
 
 @dataclass
@@ -240,8 +242,23 @@ def render_markdown(ledger: Ledger) -> str:
         lines.append(f"**Failed gate: {', '.join(failed)}.** Gates after it did not run (aborted).")
     if skipped:
         lines.append(f"Skipped, not passed: {', '.join(skipped)}.")
+    lines += _profile_lines(ledger)
     lines.append(f"Evidence directory: `{ledger.out}`.")
     return "\n".join(lines) + "\n"
+
+
+def _profile_lines(ledger: Ledger) -> list[str]:
+    """One row per profile soak of the profiles gate: soak, analysis and each shape criterion."""
+    rows = [row for gate in ledger.gates for row in gate.profiles or []]
+    if not rows:
+        return []
+    lines = ["", "| profile | soak | analysis | shape criteria | run |", "|---|---|---|---|---|"]
+    for row in rows:
+        shape = ", ".join(f"{name} {status}" for name, status in (row.get("shape") or {}).items()) or "—"
+        lines.append(
+            f"| {row.get('profile')} | {row.get('soak')} | {row.get('analysis')} | {shape} | `{row.get('run_dir')}` |"
+        )
+    return [*lines, ""]
 
 
 def print_table(ledger: Ledger, console: Console | None = None) -> None:

@@ -12,6 +12,10 @@ from common.errors import UserError
 from common.settings import PROJECT_ROOT, Settings, resolve_src
 from common.units import parse_duration
 from common.versions import ReleaseVersion, parse_version
+from soak.run.profiles import PROFILES
+
+# The suite's three canonical load profiles (soak.run.profiles), one short soak each in the gate's profiles step.
+DEFAULT_SOAK_PROFILES = ("low", "high", "burst")
 
 
 @dataclass(frozen=True)
@@ -28,6 +32,8 @@ class GateOptions:
     go_test_skip: str | None = None
     soak_repeat: int = 1
     baseline: ReleaseVersion | None = None
+    soak_profiles: tuple[str, ...] = DEFAULT_SOAK_PROFILES
+    soak_profile_duration: str = "3m"
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -41,6 +47,8 @@ class GateOptions:
             "go_test_skip": self.go_test_skip,
             "soak_repeat": self.soak_repeat,
             "baseline": self.baseline.tag if self.baseline else None,
+            "soak_profiles": list(self.soak_profiles),
+            "soak_profile_duration": self.soak_profile_duration,
         }
 
 
@@ -62,6 +70,8 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     parser.add_argument("--go-test-skip")
     parser.add_argument("--soak-repeat", default="1")
     parser.add_argument("--baseline")
+    parser.add_argument("--soak-profiles", default=",".join(DEFAULT_SOAK_PROFILES))
+    parser.add_argument("--soak-profile-duration", default="3m")
     args = parser.parse_args(list(argv))
     if not args.soak_repeat.isdigit() or int(args.soak_repeat) < 1:
         raise UserError(
@@ -71,6 +81,8 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     if unknown:
         raise UserError(f"--skip {unknown[0]!r} is not a gate; choose from {', '.join(gates)}")
     parse_duration(args.soak_duration, name="soak-duration")
+    parse_duration(args.soak_profile_duration, name="soak-profile-duration")
+    profiles = parse_soak_profiles(args.soak_profiles)
     out = Path(args.out).expanduser()
     return GateOptions(
         src=resolve_src(Settings.for_project(), args.src),
@@ -83,4 +95,20 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
         go_test_skip=args.go_test_skip,
         soak_repeat=int(args.soak_repeat),
         baseline=parse_version(args.baseline, flag="--baseline") if args.baseline is not None else None,
+        soak_profiles=profiles,
+        soak_profile_duration=args.soak_profile_duration,
     )
+
+
+def parse_soak_profiles(text: str) -> tuple[str, ...]:
+    """``low,high,burst`` -> the names, checked; ``none`` (or nothing) -> no profile soaks (the step is skipped)."""
+    names = tuple(dict.fromkeys(name.strip() for name in text.split(",") if name.strip()))
+    if names in ((), ("none",)):
+        return ()
+    unknown = [name for name in names if name not in PROFILES]
+    if unknown:
+        raise UserError(
+            f"--soak-profiles: {unknown[0]!r} is not a load profile; give a comma-separated list of "
+            f"{', '.join(PROFILES)}, or none"
+        )
+    return names

@@ -19,6 +19,7 @@ from typing import Any
 from soak.analyze import criteria as crit
 from soak.analyze import fault_windows as faultmod
 from soak.analyze import sections as section
+from soak.analyze import shape
 from soak.analyze.databases import inspect_db
 from soak.analyze.inputs import STARVES, RunInputs, load_inputs
 from soak.analyze.litestream_log import FaultWindows, LogStats, scan_litestream_log
@@ -89,6 +90,8 @@ def analyze_run(run_dir: Path, thresholds: crit.Thresholds, *, fault_grace_s: fl
         if sections["validation"].get("rows_ok") is False and lost.get("summary"):
             sections["validation"]["rows_detail"] += f"; load_test row by row: {lost['summary']}"
     checklist = crit.judge(sections, thresholds) + replica_criteria(inputs)
+    shape_criteria, sections["shape"] = _shape(inputs, shape.stopping_spans(faults, fault_grace_s))
+    checklist += shape_criteria
     verdict, headline, reason = crit.verdict(checklist, run_outcome(inputs))
     sections["summary"] = section.summary(sections, verdict, headline)
     sections["summary"]["reason"] = reason
@@ -123,6 +126,7 @@ _ORDER = (
     "summary",
     "faults",
     "lost_rows",
+    "shape",
 )
 _KEEP = (
     "Population complete",
@@ -147,6 +151,14 @@ def run_outcome(inputs: RunInputs) -> crit.RunOutcome:
         phase=result.phase if result else None,
         reason=result.reason if result else None,
     )
+
+
+def _shape(inputs: RunInputs, excused: list[shape.Span]) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """The replica's shape criteria (soak.analyze.shape) and section 13, from litestream.log, run.json and the
+    monitor's WAL peaks; cadence is not judged across kills and outages (``excused``)."""
+    params = inputs.run.params.model_dump(exclude_unset=True) if inputs.run and inputs.run.params else {}
+    wal_peak = inputs.metrics.wal_peak if inputs.metrics else None
+    return shape.assess(inputs.log("litestream"), inputs.config, params, inputs.dbs.get("source"), wal_peak, excused)
 
 
 def _scan_log(inputs: RunInputs, windows: FaultWindows, fault_ends: list[float]) -> LogStats | None:

@@ -121,6 +121,7 @@ class Metrics:
     last: MetricsTick | None = None
     faults: list[FaultEvent] = field(default_factory=list)
     dead_ticks: int = 0  # ticks where litestream was not alive
+    wal_peak: int | None = None  # largest WAL of any tick (wal_peak_bytes, else wal_bytes), never decimated
     warnings: list[str] = field(default_factory=list)
 
     def values(self, name: str) -> list[tuple[float, float]]:
@@ -175,6 +176,9 @@ def read_metrics(path: Path) -> Metrics:
         if tick.litestream is not None and tick.litestream.alive is False:
             out.dead_ticks += 1
         out.faults += (tick.faults or [])[: max(0, 1000 - len(out.faults))]
+        for wal in (tick.wal_peak_bytes, tick.wal_bytes):
+            if wal is not None and (out.wal_peak is None or wal > out.wal_peak):
+                out.wal_peak = wal
         if (out.ticks - 1) % stride:
             continue
         out.t.append(t)

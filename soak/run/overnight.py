@@ -37,6 +37,9 @@ from common.steps import Skip, Step, run_steps
 from common.timestamps import utc_now
 from common.units import format_duration
 from release.build.litestream_release import install_release
+from soak.analyze import shape
+from soak.analyze.fault_windows import pair_events
+from soak.faults.events import read_fault_events
 from soak.faults.wiring import SoakFaults, describe_plan
 from soak.run import final_kill, replica_steps
 from soak.run.binaries import Binaries, build_binaries, find_binaries
@@ -64,6 +67,7 @@ LITESTREAM_STOP_GRACE_S = 40.0
 CATCH_UP_TIMEOUT_S = 180.0
 CATCH_UP_SETTLE_S = 3.0
 POLL_S = 1.0
+SHAPE_FAULT_GRACE_S = 30.0  # as soak.analyze's --fault-grace default: cadence resumes within it after a fault
 
 
 class Interrupted(Exception):
@@ -110,6 +114,7 @@ class SoakRun:
     replay_command: list[str] = field(default_factory=list)  # replays this one run, its fault seed explicit
     replica_checks: ReplicaChecks = field(default_factory=ReplicaChecks)  # soak.run.replica_options
     periodic: PeriodicRestores | None = None
+    profile: dict[str, Any] | None = None  # --profile: its name and load (soak.run.profiles); run.json
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -213,6 +218,7 @@ def step_run_dir(run: SoakRun) -> None:
         "litestream_commit": run.binaries.commit,
         "s3": run.target.for_run_json() if run.target else None,
         "config": run.config.for_run_json(),
+        "profile": run.profile,
         "faults": run.faults.plan.to_json() if run.faults else None,
         "notes": run.notes,
         "command": run.command or None,
@@ -314,6 +320,7 @@ def step_monitor(run: SoakRun) -> None:
     with _status(run.console, p.duration_s) as update:
         while True:
             now = time.monotonic()
+            run.monitor.sample()
             for child in run.children():
                 if _crashed(run, child):
                     run.monitor.tick(now - started)  # the tick that saw it, for the record
@@ -449,6 +456,26 @@ def step_verify(run: SoakRun) -> None:
             fh.write(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}\n")
 
 
+def step_shape(run: SoakRun) -> None:
+    """The replica's shape (soak.analyze.shape) from litestream.log and the WAL peak; judged ones become checks."""
+    assert run.config is not None
+    peak = run.monitor.wal_peak_run if run.monitor is not None else None
+    faults = pair_events(read_fault_events(run.dirs.faults_log).events, run_end=None)
+    criteria, _ = shape.assess(
+        run.dirs.log("litestream"),
+        run.config.for_run_json(),
+        run.params.for_run_json(),
+        run.dirs.db,
+        peak,
+        shape.stopping_spans(faults, SHAPE_FAULT_GRACE_S),
+    )
+    run.result.shape = criteria
+    for c in criteria:
+        if c["status"] != "na":
+            run.result.check(c["name"], c["status"] == "pass", c["detail"], c["value"])
+        run.say(f"  {c['status'].upper() if c['status'] != 'na' else 'n/a'} {c['name']}: {c['detail']}")
+
+
 # fmt: off
 STEPS: list[Step[SoakRun]] = [
     Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
@@ -486,6 +513,8 @@ STEPS: list[Step[SoakRun]] = [
          replica_steps.pitr),
     Step("corrupt_object", "--corrupt-object: restore from a copy with one LTX object cut in half; it must fail",
          replica_steps.corrupt_object),
+    Step("shape", "L0 sizes, snapshot/compaction cadence, WAL peak, checkpoints against bounds from the config",
+         step_shape),
 ]
 # fmt: on
 
@@ -573,6 +602,8 @@ def banner(run: SoakRun) -> None:
         f"  load      {format_duration(p.duration_s)} at {p.write_rate} ops/s {p.pattern}, {p.workers} workers, "
         f"{p.payload_size} B payload, read ratio {p.read_ratio}; initial {human_bytes(p.initial_size_bytes)}"
     )
+    if run.profile:
+        c.print(f"  profile   {run.profile['name']} (Litestream's {run.profile['upstream']}, short mode)")
     estimate = estimate_disk(p, run.schedule)
     c.print(Text(f"  disk      {estimate.describe()}"))
     if p.replica == "file":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import sys
 from dataclasses import replace
 
 from invoke.context import Context
@@ -21,18 +22,22 @@ from soak.run.binaries import check_source
 from soak.run.litestream_config import schedule_named
 from soak.run.overnight import SoakRun, run_soak
 from soak.run.params import parse_params
+from soak.run.profiles import PROFILES, load_values, profile_named, typed_flags
 from soak.run.repeat import run_repeat
 from soak.run.replica_options import parse_replica_checks
 from soak.rundir import RepeatDir, RunDir
 
 HELP = {
     "duration": "how long the load runs, e.g. 90s, 30m, 8h, 1h30m (default 8h)",
-    "initial_size": "size litestream-test populate fills the database to, e.g. 5MB, 1.5GB (default 100MB)",
-    "write_rate": "litestream-test load ops/s over all workers, reads included (default 100)",
-    "pattern": "load pattern: constant, burst, random or wave (default wave)",
-    "payload_size": "bytes of the BLOB each insert writes (default 4096)",
-    "workers": "load workers; at most --write-rate (default 8)",
-    "read_ratio": "share of load ticks that read instead of write, 0..1 (default 0.3)",
+    "initial_size": "size litestream-test populate fills the database to, e.g. 5MB, 1.5GB (default 100MB, or the "
+    "--profile's)",
+    "write_rate": "litestream-test load ops/s over all workers, reads included (default 100, or the profile's)",
+    "pattern": "load pattern: constant, burst, random or wave (default wave, or the profile's)",
+    "payload_size": "bytes of the BLOB each insert writes (default 4096, or the profile's)",
+    "workers": "load workers; at most --write-rate (default 8, or the profile's)",
+    "read_ratio": "share of load ticks that read instead of write, 0..1 (default 0.3; profiles 0.2)",
+    "profile": f"the load of one of Litestream's behaviour-suite profiles ({', '.join(PROFILES)}; its -short values); "
+    "explicit load flags win over it",
     "interval": "time between monitor ticks, e.g. 60s (default 60s)",
     "bucket": "S3 bucket (default: S3_BUCKET, then s3.bucket; none: an embedded S3 (versitygw) on 127.0.0.1 is "
     "started)",
@@ -129,20 +134,28 @@ def overnight(
     idle: str = "0",
     pitr_samples: int = 3,
     corrupt_object: bool = False,
+    profile: str | None = None,
 ) -> None:
     """Run the S3 overnight soak: populate, replicate, load, monitor, restore, verify; exit 0 only on pass."""
     flags = {name: value for name, value in locals().items() if name != "c"}  # first: only the flags so far
     settings = Settings.from_context(c)
     if repeat < 1:
         raise UserError(f"--repeat must be at least 1 (got {repeat}); e.g. --repeat 3")
+    load = load_values(
+        profile,
+        typed_flags(sys.argv, SHORT),
+        {
+            "initial_size": initial_size,
+            "write_rate": write_rate,
+            "pattern": pattern,
+            "payload_size": payload_size,
+            "workers": workers,
+            "read_ratio": read_ratio,
+        },
+    )
     params = parse_params(
         duration=duration,
-        initial_size=initial_size,
-        write_rate=write_rate,
-        pattern=pattern,
-        payload_size=payload_size,
-        workers=workers,
-        read_ratio=read_ratio,
+        **load,
         interval=interval,
         replica=replica,
         bucket=settings.get("s3.bucket", bucket),
@@ -211,6 +224,7 @@ def overnight(
             faults=SoakFaults(run_plan) if run_plan else None,
             schedule=cadence,
             replica_checks=checks,
+            profile=profile_named(profile).to_json(profile.strip()) if profile else None,
         )
         run.command = command.typed()
         run.replay_command = command.replay("soak.overnight", flags, DEFAULTS, fault_seed=seed)

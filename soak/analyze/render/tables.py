@@ -26,6 +26,7 @@ TITLES = {
     "summary": "10. Summary",
     "faults": "11. Faults",
     "lost_rows": "12. Lost rows",
+    "shape": "13. Replica shape",
 }
 VERDICT_WORD = {"pass": "PASS", "fail": "FAIL", "incomplete": "INCOMPLETE"}
 # Keys a section keeps for the renderers to show their own way (the log lines of section 12), not as a table.
@@ -43,9 +44,10 @@ _ROW_NAME = {
     "faults": "fault",
     "checks": "check",
     "ranges": "range",
+    "compaction_levels": "level",
 }
 # The unit of a criterion's value and threshold.
-_CRITERION_UNIT = {"memory_stable": "percent_per_hour"}
+_CRITERION_UNIT = {"memory_stable": "percent_per_hour", "wal_bounded": "bytes"}
 _INLINE_MAX = 4  # a dict of at most this many scalars stays on one line
 
 

@@ -18,7 +18,7 @@ from tests.support.checkouts import commit_file, make_checkout
 from tests.support.paths import PROJECT_ROOT
 
 TOOLS = ("go", "gcc", "ruby")
-LATER = ["go_test", "build", "soak", "analyze", "formula"]
+LATER = ["go_test", "build", "soak", "analyze", "profiles", "formula"]
 
 
 def _nox(session: str, *options: str, nox_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
@@ -109,7 +109,7 @@ def test_skipped_gates_are_reported_as_skipped_never_passed(tmp_path: Path) -> N
     assert "soak was skipped" in gates["analyze"]["reason"]
     markdown = (out / "gate-report.md").read_text()
     assert "PASS WITH SKIPPED GATES" in markdown
-    assert "Skipped, not passed: go_test, build, soak, analyze, formula." in markdown
+    assert "Skipped, not passed: go_test, build, soak, analyze, profiles, formula." in markdown
 
 
 def _mismatched_run(run: Path) -> Path:
@@ -195,6 +195,6 @@ def test_each_gate_session_requires_the_one_before_it(tmp_path: Path) -> None:
     assert ran == ["preflight", "go_test", "build"], output
     assert _statuses(_report(out)) == {
         "preflight": "skipped", "go_test": "skipped", "build": "skipped",
-        "soak": "pending", "analyze": "pending", "formula": "pending",
+        "soak": "pending", "analyze": "pending", "profiles": "pending", "formula": "pending",
     }  # fmt: skip
     assert "uv binary not found" not in output, "no session needs uv; nox must not say it is missing"

@@ -77,7 +77,7 @@ def test_garbage_log_gives_a_report_saying_what_is_missing(tmp_path: Path) -> No
     proc = run_invoke("soak.analyze", "--run-dir", str(run))
     assert proc.returncode == 3  # INCOMPLETE: no result.json, nothing judged
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert "0/8 criteria passed" in proc.stdout
+    assert "0/13 criteria passed" in proc.stdout
     assert "no Litestream events in litestream.log" in proc.stdout
     assert "metrics.jsonl (less data for: database, replication, resources)" in proc.stdout
     data = json.loads((run / "analysis.json").read_text())
@@ -117,7 +117,7 @@ def test_latest_is_the_newest_overnight_dir_in_the_temp_dir(tmp_path: Path) -> N
     )
     assert proc.returncode == 0, proc.stderr
     assert (new / "analysis.json").exists() and not (old / "analysis.json").exists()
-    assert proc.stdout.startswith("PASS: 7/8 criteria passed")
+    assert proc.stdout.startswith("PASS: 12/13 criteria passed")
 
 
 def test_bad_flag_values_are_exit_2(tmp_path: Path) -> None:
@@ -184,7 +184,7 @@ def test_html_writes_the_file_and_prints_its_path(tmp_path: Path) -> None:
     proc = run_invoke("soak.analyze", str(run), "--format", "html")
     assert proc.returncode == 0, proc.stderr
     page = run / "analysis.html"
-    assert proc.stdout == f"PASS: 7/8 criteria passed; not judged: memory_stable (report in {page})\n"
+    assert proc.stdout == f"PASS: 12/13 criteria passed; not judged: memory_stable (report in {page})\n"
     assert "<html" not in proc.stdout + proc.stderr and "base64" not in proc.stdout + proc.stderr
     assert page.read_text().startswith("<!DOCTYPE html>") and page.stat().st_size > 50_000
     page.unlink()

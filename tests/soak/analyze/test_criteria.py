@@ -11,6 +11,7 @@ import pytest
 from soak.analyze.analysis import analyze_run
 from soak.analyze.criteria import CRITERIA, Thresholds, judge, verdict
 from soak.analyze.sections import rss_slope
+from soak.analyze.shape import SHAPE_CRITERIA
 from tests.support.analyze import copy_rundir, edit_json
 
 FAST_MEMORY = Thresholds(memory_window_s=60)
@@ -39,10 +40,10 @@ def run(tmp_path: Path) -> Path:
 def test_real_fixture_run_passes_seven_and_leaves_memory_unjudged(run: Path) -> None:
     data = analyze_run(run, Thresholds()).data
     got = {c["name"]: c["status"] for c in data["criteria"]}
-    assert list(got) == list(CRITERIA)
-    assert got == {**dict.fromkeys(CRITERIA, "pass"), "memory_stable": "na"}
+    assert list(got) == list(CRITERIA + SHAPE_CRITERIA)
+    assert got == {**dict.fromkeys(CRITERIA + SHAPE_CRITERIA, "pass"), "memory_stable": "na"}
     assert data["verdict"] == "pass"
-    assert data["headline"] == "7/8 criteria passed; not judged: memory_stable"
+    assert data["headline"] == "12/13 criteria passed; not judged: memory_stable"
 
 
 def test_no_crash_fails_on_a_go_panic(run: Path) -> None:

@@ -56,7 +56,7 @@ def test_build_failed_judges_one_criterion_and_never_passes(tmp_path: Path) -> N
     proc = run_invoke("soak.analyze", str(build_failed(tmp_path)), "--format", "json")
     data = json.loads(proc.stdout)
     judged = [c["name"] for c in data["criteria"] if c["status"] != "na"]
-    assert judged == ["no_crash"] and data["headline"].startswith("1/8 criteria passed")
+    assert judged == ["no_crash"] and data["headline"].startswith("1/13 criteria passed")
 
 
 def test_interrupted_run_leaves_restore_and_rows_unjudged(tmp_path: Path) -> None:

@@ -10,12 +10,13 @@ from soak.analyze.analysis import analyze_run
 from soak.analyze.compare import compare, render
 from soak.analyze.criteria import CRITERIA, Thresholds
 from soak.analyze.render.text import render_markdown
+from soak.analyze.shape import SHAPE_CRITERIA
 from soak.analyze.tasks import write_reports
 from tests.support.analyze import copy_rundir, old_bash_rundir
 
 SECTIONS = [
     "timeline", "database", "replication", "compaction", "load",
-    "errors", "checkpoints", "validation", "resources", "summary", "faults",
+    "errors", "checkpoints", "validation", "resources", "summary", "faults", "shape",
 ]  # fmt: skip
 
 
@@ -24,7 +25,7 @@ def test_analysis_json_schema(tmp_path: Path) -> None:
     data = analyze_run(run, Thresholds()).data
     assert data["schema_version"] == 1
     assert data["run_dir"] == str(run)
-    assert [c["name"] for c in data["criteria"]] == list(CRITERIA)
+    assert [c["name"] for c in data["criteria"]] == list(CRITERIA + SHAPE_CRITERIA)
     assert all(set(c) == {"name", "status", "value", "threshold", "detail"} for c in data["criteria"])
     assert list(data["sections"]) == SECTIONS
     assert data["missing"] == []
@@ -74,7 +75,7 @@ def test_markdown_and_text(tmp_path: Path) -> None:
     run = copy_rundir(tmp_path)
     analysis = analyze_run(run, Thresholds())
     texts = write_reports(run, analysis)
-    assert "VERDICT: PASS - 7/8 criteria passed; not judged: memory_stable" in texts["text"]
+    assert "VERDICT: PASS - 12/13 criteria passed; not judged: memory_stable" in texts["text"]
     assert "11. Faults" in texts["text"] and re.search(r"\n\s*n/a\s+memory_stable\s", texts["text"])
     md = render_markdown(analysis.data)
     assert "| ✔ | `restore` |" in md and "## 4. Compaction" in md

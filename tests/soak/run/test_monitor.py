@@ -95,3 +95,22 @@ def test_tick_survives_an_unreachable_s3(tmp_path: Path, sleepers: tuple[Child, 
     assert tick["s3"]["objects"] is None and "error" in tick["s3"]
     assert tick["rows"] is None and "rows_error" in tick
     assert problems_in(dirs.root) == []
+
+
+def test_the_wal_peak_between_ticks_is_kept(tmp_path: Path, sleepers: tuple[Child, Child]) -> None:
+    """A WAL that grows and is truncated between two ticks: wal_bytes misses it, wal_peak_bytes (sampled) keeps it."""
+    from common.processes import free_port
+
+    dirs = RunDir(tmp_path / "run").create()
+    target = S3Target("gone", "pre", "us-east-1", endpoint=f"http://127.0.0.1:{free_port()}", fixed_keys=FAKE_CREDS)
+    ls, load = sleepers
+    monitor = Monitor(dirs, S3Lister(target), ls, load, duration_s=60)
+    dirs.wal.write_bytes(b"\0" * 300_000)
+    monitor.sample()
+    dirs.wal.write_bytes(b"\0" * 1000)  # a TRUNCATE checkpoint shrank it before the tick
+    first = monitor.tick(10.0)
+    assert (first["wal_bytes"], first["wal_peak_bytes"]) == (1000, 300_000)
+    second = monitor.tick(20.0)
+    assert second["wal_peak_bytes"] == 1000, "the peak is per tick: reset after each"
+    assert monitor.wal_peak_run == 300_000
+    assert problems_in(dirs.root) == []
