@@ -25,7 +25,8 @@ def test_steps_run_in_the_issues_order() -> None:
     # The fault steps raise Skip without fault options (README, "Soak under faults"), the replica checks without
     # their flags (README, "The replica, looked at independently").
     assert [s.name for s in STEPS] == [
-        "binaries", "fault_tools", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate", "replicate",
+        "binaries", "fault_tools", "s3_tool", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate",
+        "replicate",
         "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "idle", "catch_up",
         "stop_litestream", "restore", "verify", "pitr", "corrupt_object", "shape",
     ]  # fmt: skip
