@@ -49,13 +49,15 @@ class S3Server:
 
     def client(self, **creds: str) -> Any:
         """boto3 S3 on this server, as root unless ``aws_access_key_id``/``aws_secret_access_key`` say otherwise."""
-        keys = {
-            "aws_access_key_id": FAKE_CREDS["AWS_ACCESS_KEY_ID"],
-            "aws_secret_access_key": FAKE_CREDS["AWS_SECRET_ACCESS_KEY"],
-            **creds,
-        }
         config = Config(retries={"total_max_attempts": 2}, s3={"addressing_style": "path"})
-        return boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1", config=config, **keys)
+        return boto3.client(
+            "s3",
+            endpoint_url=self.endpoint,
+            region_name="us-east-1",
+            config=config,
+            aws_access_key_id=creds.get("aws_access_key_id", FAKE_CREDS["AWS_ACCESS_KEY_ID"]),
+            aws_secret_access_key=creds.get("aws_secret_access_key", FAKE_CREDS["AWS_SECRET_ACCESS_KEY"]),
+        )
 
     def stop(self) -> None:
         self.server.stop()

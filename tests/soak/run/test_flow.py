@@ -14,9 +14,10 @@ from rich.console import Console
 from common.errors import UserError
 from common.steps import Step, run_steps
 from soak.run.db_compare import describe_rows
+from soak.run.litestream_config import Schedule
 from soak.run.monitor import Totals
 from soak.run.overnight import STEPS, SoakRun, run_soak, status_line
-from soak.run.params import check_free_disk, estimate_disk
+from soak.run.params import check_free_disk, estimate_disk, human_bytes, replica_bytes
 from soak.rundir import Result, RunDir
 from tests.support.soak import soak_params as params
 
@@ -26,18 +27,48 @@ def test_steps_run_in_the_issues_order() -> None:
     # their flags (README, "The replica, looked at independently").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "s3_tool", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate",
-        "replicate",
-        "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "idle", "catch_up",
-        "stop_litestream", "restore", "verify", "pitr", "corrupt_object", "shape",
+        "replicate", "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "idle",
+        "catch_up", "stop_litestream", "restore", "verify", "pitr", "corrupt_object", "shape",
     ]  # fmt: skip
     assert all(s.purpose and "\n" not in s.purpose for s in STEPS)
 
 
 def test_too_little_disk_is_refused_with_the_estimate(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    p = params(test_dir=str(tmp_path / "run"))
+    p = params(test_dir=str(tmp_path / "run"), bucket="a-bucket")
     monkeypatch.setattr(shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(10, 10, 1024**3))  # type: ignore[attr-defined]
-    with pytest.raises(UserError, match=r"only 1.0 GiB free .* database grows by ~.*GiB"):
+    with pytest.raises(UserError, match=r"needs ~.*GiB free .*database grows by ~.*GiB.* only 1.0 GiB is free") as err:
         check_free_disk(p, estimate_disk(p))
+    assert "embedded S3" not in str(err.value) and "--s3-dir" not in str(err.value), "a remote bucket takes no disk"
+
+
+def test_the_embedded_buckets_bytes_count_when_it_shares_the_disk(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Enough room for the databases but not for the bucket on the same disk: refused, naming --s3-dir."""
+    p = params(test_dir=str(tmp_path / "run"), duration="1h", initial_size="100MB")
+    estimate = estimate_disk(p)
+    assert estimate.replica_dir == tmp_path / "run" / "s3" and estimate.replica_bytes > estimate.needed_bytes
+    free = estimate.needed_bytes + estimate.replica_bytes // 2
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(free, 0, free))  # type: ignore[attr-defined]
+    with pytest.raises(UserError, match=r"embedded S3's bucket on the same disk.*--s3-dir DIR on another disk") as err:
+        check_free_disk(p, estimate)
+    need = estimate.needed_bytes + estimate.replica_bytes
+    assert f"needs ~{human_bytes(need)} free" in str(err.value) and f"only {human_bytes(free)} is free" in str(
+        err.value
+    )
+    roomy = need + 1
+    monkeypatch.setattr(shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(roomy, 0, roomy))  # type: ignore[attr-defined]
+    assert check_free_disk(p, estimate) == roomy
+
+
+def test_more_snapshots_kept_means_a_bigger_bucket() -> None:
+    """The bucket estimate follows retention: keeping snapshots longer, or taking them more often, costs more."""
+    p = params(duration="8h")
+    base = replica_bytes(p, Schedule())
+    assert replica_bytes(p, Schedule(snapshot_retention_s=7200)) > base
+    assert replica_bytes(p, Schedule(snapshot_interval_s=300)) > base
+    final = p.initial_size_bytes + estimate_disk(p).growth_bytes
+    assert base > 7 * final * 0.8, "about seven full snapshots kept near the end of an 8-hour run"
 
 
 def _result(**checks: bool) -> Result:
