@@ -446,6 +446,8 @@ STEPS: list[Step[SoakRun]] = [
     Step("stop_load", "stop the load generator and count the rows it wrote", step_stop_load),
     Step("faults_off", "stop injecting, restart litestream if a kill left it down, proxies forward cleanly",
          step_faults_off),
+    Step("pitr", "restore at --pitr-samples recorded ticks (-timestamp, -txid) and compare with what they held",
+         replica_steps.pitr),
     Step("idle", "--idle: nothing writes; litestream must settle (at most one L0 upload and one checkpoint)",
          replica_steps.idle_phase),
     Step("catch_up", "wait (bounded) until the replica's newest L0 holds the local TXID", step_catch_up),
@@ -453,8 +455,6 @@ STEPS: list[Step[SoakRun]] = [
          step_stop_litestream),
     Step("restore", "litestream restore from the replica into restored.db", step_restore),
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
-    Step("pitr", "restore at --pitr-samples recorded ticks (-timestamp, -txid) and compare with what they held",
-         replica_steps.pitr),
     Step("corrupt_object", "--corrupt-object: restore from a copy with one LTX object cut in half; it must fail",
          replica_steps.corrupt_object),
 ]
