@@ -1,4 +1,7 @@
-"""``--pitr-samples K``: after the run, restore the replica as of K recorded monitor ticks and compare.
+"""``--pitr-samples K``: once the load stops, restore the replica as of K recorded monitor ticks and compare.
+
+It runs right after the load (litestream still replicating, nothing writing), newest point first, so that with
+``--schedule fast`` (snapshots kept 2 m) the newest points are within retention and the older ones cross it.
 
 Each metrics.jsonl tick records its time, the replica's L0 TXID and the source's load_test row count. For K ticks
 spread over the run, ``litestream restore -timestamp T`` and ``-txid X`` must each give a clean prefix of the
@@ -29,9 +32,9 @@ PointRestore = Callable[..., int]
 
 
 def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str, Any]]:
-    """K ticks of the load (``elapsed_s`` < ``load_s``) spread evenly over it, the last one included, that know the
-    replica TXID and the rows. Idle ticks are left out: litestream refuses a timestamp after its newest LTX file
-    ("timestamp does not exist", replica.go CalcRestoreTarget), and nothing is uploaded while nothing writes."""
+    """K ticks of the load (``elapsed_s`` up to ``load_s``) spread evenly over it, the last one included, that know the
+    replica TXID and the rows, newest first. Idle ticks are left out: litestream refuses a timestamp after its newest
+    LTX file ("timestamp does not exist", replica.go CalcRestoreTarget); nothing is uploaded while nothing writes."""
     ticks: list[dict[str, Any]] = []
     try:
         lines = metrics.read_text().splitlines()
@@ -46,14 +49,14 @@ def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str,
         rows = (tick.get("rows") or {}).get("load_test")
         t = parse_utc(tick.get("t") or "")
         elapsed = tick.get("elapsed_s")
-        if load_s is not None and isinstance(elapsed, int | float) and elapsed >= load_s:
+        if load_s is not None and isinstance(elapsed, int | float) and elapsed > load_s + 1:  # the deadline tick stays
             continue
         if isinstance(txid, int) and isinstance(rows, int) and rows > 0 and t is not None:
             ticks.append({"t": tick["t"], "epoch": t, "txid": txid, "rows": rows})
     if len(ticks) <= k:
-        return ticks
+        return ticks[::-1]
     step = (len(ticks) - 1) / (k - 1) if k > 1 else 0
-    picked = sorted({round(len(ticks) - 1 - i * step) for i in range(k)})
+    picked = sorted({round(len(ticks) - 1 - i * step) for i in range(k)}, reverse=True)
     return [ticks[i] for i in picked]
 
 
@@ -113,7 +116,11 @@ def judge_pitr(
     failed = [e for e in entries if not e["ok"]]
     restored = sum(1 for e in entries if e.get("restored"))
     expired = sum(1 for e in entries if e.get("note"))
-    value: dict[str, Any] = {"points": len(chosen), "restores": len(entries), "restored": restored}
+    if not failed and not restored:
+        value: dict[str, Any] = {"points": len(chosen), "restores": len(entries), "restored": 0, "failed": 0}
+        value["entries"] = entries
+        return False, f"none of {len(entries)} point-in-time restores was possible (all older than retention)", value
+    value = {"points": len(chosen), "restores": len(entries), "restored": restored}
     value.update(failed=len(failed), entries=entries)
     if failed:
         f = failed[0]

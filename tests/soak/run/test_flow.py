@@ -27,8 +27,8 @@ def test_steps_run_in_the_issues_order() -> None:
     # their flags (README, "The replica, looked at independently").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "s3_tool", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate",
-        "replicate", "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "idle",
-        "catch_up", "stop_litestream", "restore", "verify", "pitr", "corrupt_object", "shape",
+        "replicate", "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "pitr",
+        "idle", "catch_up", "stop_litestream", "restore", "verify", "corrupt_object", "shape",
     ]  # fmt: skip
     assert all(s.purpose and "\n" not in s.purpose for s in STEPS)
 

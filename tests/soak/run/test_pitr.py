@@ -29,9 +29,9 @@ def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) ->
     ticks.append((now - 100, 40.0, None, 50))  # no replica TXID: unusable
     _metrics(tmp_path / "metrics.jsonl", ticks)
     chosen = points(tmp_path / "metrics.jsonl", 3, load_s=600)
-    assert [p["txid"] for p in chosen] == [1, 5, 9]  # first, middle and last tick with elapsed < 600
-    assert [p["rows"] for p in chosen] == [100, 500, 900]
-    assert len(points(tmp_path / "metrics.jsonl", 20, load_s=600)) == 9
+    assert [p["txid"] for p in chosen] == [10, 5, 1]  # newest first: last (the deadline tick), middle, first
+    assert [p["rows"] for p in chosen] == [1000, 500, 100]
+    assert len(points(tmp_path / "metrics.jsonl", 20, load_s=600)) == 10
 
 
 def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_path: Path) -> None:
@@ -46,6 +46,16 @@ def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_
     assert all(e["ok"] and "not restorable" in e["note"] for e in old)
     assert all(not e["ok"] and "for a point within retention" in e["problem"] for e in recent)
     assert not passed and "2 of 4 point-in-time restores failed" in detail
+
+
+def test_only_points_older_than_retention_is_no_pass(tmp_path: Path) -> None:
+    """Every restore refused cleanly as expired: nothing was compared, so the check cannot pass."""
+    dirs = RunDir(tmp_path).create()
+    now = time.time()
+    write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50)])
+    passed, detail, _ = judge_pitr(dirs, 3, lambda out, *options: 1, retention_s=120, load_s=600)
+    assert not passed and "none of 2 point-in-time restores was possible" in detail
 
 
 def test_no_usable_tick_is_no_pass(tmp_path: Path) -> None:
