@@ -100,6 +100,7 @@ def _finish(ledger: Ledger, record: GateRecord, outcome: Outcome, seconds: float
     record.key_figure = outcome.key_figure
     record.reason = outcome.reason
     record.evidence = _relative(outcome.evidence, ledger.out)
+    record.details = outcome.details
     ledger.facts.merge(outcome.facts)
     record.status = outcome.status
     if record.status == "fail":
