@@ -19,7 +19,7 @@ AssertionStatus = Literal["pass", "fail", "skip", "detail"]
 RunStatus = Literal["running", "pass", "fail", "skip"]
 
 # "    ltx_assertions.go:282:   [l0-page-count] FAIL: 8/51 ..." (the file:line prefix is go test's, since Go 1.14)
-_ASSERTION = re.compile(r"^\s*(?:[\w.-]+\.go:\d+: )?\s*\[([a-z0-9][a-z0-9-]*)\]\s+(.*?)\s*$")
+_ASSERTION = re.compile(r"^\s*(?:[\w.-]+\.go:\d+: )?\s*\[([a-z0-9][A-Za-z0-9-]*)\]\s+(.*?)\s*$")
 _PROFILE = re.compile(r"--- Profile: (\S+) ---")
 _GO_PREFIX = re.compile(r"^\s*[\w.-]+\.go:\d+: ?")
 _TAIL_LINES = 6
