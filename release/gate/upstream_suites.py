@@ -11,6 +11,7 @@ Fail closed: a profile passes only when go said so and it printed at least one a
 from __future__ import annotations
 
 import json
+import os
 import queue
 import re
 import shutil
@@ -104,7 +105,7 @@ def _checkout_files(src: Path) -> list[str]:
         capture_output=True,
         text=True,
         check=False,
-        env={"GIT_OPTIONAL_LOCKS": "0", "PATH": "/usr/bin:/bin:/usr/local/bin"},
+        env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # reading must not rewrite the checkout's index
     )
     if proc.returncode == 0:
         return [name for name in proc.stdout.split("\0") if name]
