@@ -152,7 +152,8 @@ class SuiteReport:
             problems += [f"{run.test}: {line}" for line in run.failed_lines()]
         for run in profiles:
             if run.status == "fail" and not run.failed_lines():
-                problems.append(f"{run.test} failed: {run.why() or 'no output'}")
+                details = [a.line for a in run.assertions if a.status == "detail"]  # t.Errorf without "FAIL:"
+                problems.append(f"{run.test} failed: {' | '.join(details[-3:]) or run.why() or 'no output'}")
             elif run.status == "skip":
                 problems.append(f"{run.test} was skipped, not run: {run.why() or 'no reason given'}")
             elif run.status == "running":

@@ -309,3 +309,16 @@ def test_the_real_suite_runs_one_profile_on_real_binaries(litestream_src: Path, 
     assert "[l0-page-count] PASS:" in (out / "gate-report.md").read_text()
     assert not (out / "upstream_suites" / "checkout").exists()  # the scratch copy is removed
     assert git.Repo(litestream_src).git.status("--porcelain", "--ignored") == before  # the checkout is untouched
+
+
+def test_a_profile_that_fails_without_an_assertion_verdict_quotes_its_last_words() -> None:
+    """Built from the real passing stream: the restore step's t.Fatalf replaces the end (as go reports it)."""
+    lines = (STREAMS / "low-volume-pass.jsonl").read_text().splitlines(keepends=True)
+    cut = next(n for n, line in enumerate(lines) if "Restoration successful" in line)
+    fatal = json.loads(lines[cut])
+    fatal["Output"] = "    ltx_behavior_test.go:44: Restoration failed: no snapshots available\n"
+    ended = {"Action": "fail", "Package": fatal["Package"], "Test": LOW, "Elapsed": 160.5}
+    report = SuiteReport((LOW,), True, 1, read_stream([*lines[:cut], json.dumps(fatal), json.dumps(ended)]), {LOW: 1})
+    assert not report.passed
+    assert str(report.reason()).startswith(f"{LOW} failed: ")
+    assert str(report.reason()).endswith("Testing restoration... | Restoration failed: no snapshots available")
