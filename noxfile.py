@@ -64,7 +64,7 @@ def tests(session: nox.Session) -> None:
     session.run(*TOOL, "pytest", "-q", "-rs", *session.posargs)
 
 
-# --- the release gate: preflight → go_test → build → soak → analyze → formula, fail-fast through requires= -------
+# --- the release gate: preflight → go_test → build → upstream_suites → soak → analyze → formula (requires=) -----
 # The sessions are generated from the one gate list, release/gate/gates.py GATES (name, one-line purpose, body).
 # Every session gets the same posargs (`nox -s release_gate -- --src DIR --version vX.Y.Z ...`); each gate parses
 # them and records itself in the ledger, <out>/gate-report.json.

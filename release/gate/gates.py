@@ -12,7 +12,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from common.errors import UserError
 from common.settings import PROJECT_ROOT, Settings
@@ -23,6 +23,7 @@ from release.build.checksums import parse_checksums, sha256_file
 from release.build.release_build import EVIDENCE
 from release.gate import baseline as baseline_checks
 from release.gate import preflight as checks
+from release.gate import upstream_suites as suites
 from release.gate.go_test import run_go_test
 from release.gate.ledger import GateFacts, GateRecord, Ledger, Outcome
 from release.gate.options import GateOptions
@@ -103,7 +104,7 @@ def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
 def go_test(options: GateOptions, ledger: Ledger) -> Outcome:
     """Litestream's own ``go test -race ./...`` with cgo on and no AWS_* in its environment."""
     out = evidence_dir(options, "go_test")
-    summary = run_go_test(options.src, out, skip_regex=options.go_test_skip)
+    summary = run_go_test(options.src, out, skip_regex=options.go_test_skip, count=options.go_test_count)
     return Outcome("pass" if summary.passed else "fail", summary.key_figure(), out / "summary.json", summary.reason())
 
 
@@ -193,6 +194,29 @@ def build(options: GateOptions, ledger: Ledger) -> Outcome:
     outcome = evaluate_release_build(dist, mode, ledger.commit)
     outcome.facts = GateFacts(bin_dir=bin_dir, checksums=dist / "checksums.txt")
     return outcome
+
+
+# --- upstream_suites ------------------------------------------------------------------------------------------
+
+
+def upstream_suites(options: GateOptions, ledger: Ledger) -> Outcome:
+    """Litestream's own LTX behaviour suites on the built binaries, in a scratch copy of the checkout; every
+    profile and assertion line goes into the record's details, and a failed assertion fails the gate."""
+    suites.check_suites(options.src, options.upstream_suites)  # Skip: a checkout from before the suite
+    bin_dir = ledger.facts.bin_dir
+    if ledger.gate("build").status == "skipped" or bin_dir is None or not bin_dir.is_dir():
+        raise Skip("no binaries under test to run the suites on (build was skipped)")
+    out = evidence_dir(options, "upstream_suites")
+    report = suites.run_suites(
+        options.src,
+        bin_dir,
+        out,
+        options.upstream_suites,
+        short=not options.upstream_full,
+        count=options.upstream_count,
+    )
+    status: Literal["pass", "fail"] = "pass" if report.passed else "fail"
+    return Outcome(status, report.key_figure(), out / suites.EVIDENCE, report.reason(), details=report.as_json())
 
 
 # --- soak ------------------------------------------------------------------------------------------------------
@@ -548,6 +572,8 @@ GATES: list[Gate] = [
     Gate("preflight", "clean checkout, version tag, toolchains, S3, tap token, single tap writer", preflight),
     Gate("go_test", "Litestream's own go test -race ./... (cgo on, no AWS_* env)", go_test),
     Gate("build", "invoke build and invoke release.build (snapshot unless the version is the tag at HEAD)", build),
+    Gate("upstream_suites", "Litestream's LTX behaviour suites (-tags integration,soak) on the built binaries",
+         upstream_suites),
     Gate("soak", "invoke soak.overnight for --soak-duration; rows and restore digests must match", soak),
     Gate("analyze", "invoke soak.analyze on the soak's run; a failed criterion fails the gate", analyze),
     Gate(

@@ -22,8 +22,10 @@ from common.errors import UserError
 from common.units import format_duration
 from release.build.toolchain import go_env
 
-# -count=1 defeats the test cache: the gate's evidence must come from this run, not an earlier one.
-GO_TEST_ARGS = ["test", "-race", "-count=1", "-json", "-timeout", "30m"]
+# -count defeats the test cache (any -count does): the gate's evidence must come from this run, not an earlier one.
+# 1 locally; Litestream's nightly race sweep runs -count=3 (--go-test-count 3) to shake out flaky races.
+GO_TEST_ARGS = ["test", "-race", "-json"]
+TIMEOUT_MIN_PER_COUNT = 30
 # The S3 client's own unit tests build clients from the environment; AWS_CA_BUNDLE (set on some machines for the
 # engineer's own tooling) points them at a bundle they then fail to load. The suite must not see the engineer's AWS.
 _STRIPPED_ENV_PREFIXES = ("AWS_",)
@@ -44,6 +46,7 @@ class GoTestSummary:
     build_failures: list[str] = field(default_factory=list)  # import paths whose test binary did not build
     exit_code: int | None = None
     skip_regex: str | None = None
+    repeat: int = 1  # go test -count
     as_root: bool = False
     started: set[str] = field(default_factory=set)  # packages whose test binary has started
 
@@ -59,6 +62,8 @@ class GoTestSummary:
         text += f"; {self.tests['pass']} tests passed, {self.tests['skip']} skipped"
         if self.skip_regex:
             text += f"; -skip {self.skip_regex}"
+        if self.repeat > 1:
+            text += f"; -count={self.repeat}"
         return text
 
     def reason(self) -> str | None:
@@ -99,6 +104,7 @@ class GoTestSummary:
             "passed": self.passed,
             "exit_code": self.exit_code,
             "skip_regex": self.skip_regex,
+            "count": self.repeat,
             "counts": {outcome: self.count(outcome) for outcome in ("pass", "fail", "skip")},
             "tests": self.tests,
             "packages": dict(sorted(self.packages.items())),
@@ -113,8 +119,8 @@ def go_test_env() -> dict[str, str]:
     return {key: value for key, value in env.items() if not key.startswith(_STRIPPED_ENV_PREFIXES)}
 
 
-def go_test_command(skip_regex: str | None) -> list[str]:
-    command = ["go", *GO_TEST_ARGS]
+def go_test_command(skip_regex: str | None, count: int = 1) -> list[str]:
+    command = ["go", *GO_TEST_ARGS, f"-count={count}", "-timeout", f"{TIMEOUT_MIN_PER_COUNT * count}m"]
     if skip_regex:
         command += ["-skip", skip_regex]
     return [*command, "./..."]
@@ -183,13 +189,14 @@ def run_go_test(
     out_dir: Path,
     *,
     skip_regex: str | None = None,
+    count: int = 1,
     heartbeat_s: float = HEARTBEAT_S,
     say: Callable[[str], None] = _say,
 ) -> GoTestSummary:
     """Run the suite in ``src``, keeping the raw events in ``out_dir/go-test.jsonl`` and a summary.json next to it."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    command = go_test_command(skip_regex)
-    summary = GoTestSummary(skip_regex=skip_regex, as_root=running_as_root())
+    command = go_test_command(skip_regex, count)
+    summary = GoTestSummary(skip_regex=skip_regex, as_root=running_as_root(), repeat=count)
     say(f"$ (cd {src} && CGO_ENABLED=1 {' '.join(command)})  [AWS_* removed from env]")
     if summary.as_root and not skip_regex:
         say(f"note: running as root, where {ROOT_FAILS} fails (root ignores file modes); {ROOT_SKIP_FLAG} skips it")

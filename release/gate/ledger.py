@@ -8,7 +8,7 @@ in ``GateFacts``, saved with the ledger, because every gate runs in its own nox 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -21,6 +21,7 @@ from common.console import terminal
 from common.timestamps import utc_now
 from common.units import format_duration
 from release.gate.options import GateOptions
+from release.gate.upstream_suites import suite_markdown
 
 REPORT_JSON = "gate-report.json"
 REPORT_MD = "gate-report.md"
@@ -88,6 +89,7 @@ class GateRecord:
     evidence: str | None = None
     reason: str | None = None
     profiles: list[dict[str, Any]] | None = None  # the profiles gate: each profile's soak and analysis
+    details: dict[str, Any] | None = None  # what the gate found, item by item (the suite step's profiles)
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> GateRecord:
@@ -110,6 +112,7 @@ class Outcome:
     reason: str | None = None
     facts: GateFacts = field(default_factory=GateFacts)
     profiles: list[dict[str, Any]] | None = None  # one row per --soak-profiles soak (GateRecord.profiles)
+    details: dict[str, Any] | None = None
 
 
 @dataclass
@@ -209,6 +212,9 @@ def _figure(gate: GateRecord) -> str:
     return "; ".join(parts) if parts else "—"
 
 
+# Gates whose details get their own section under the table in gate-report.md.
+DETAIL_SECTIONS: dict[str, Callable[[dict[str, Any]], list[str]]] = {"upstream_suites": suite_markdown}
+
 HEADLINE: dict[Verdict, str] = {
     "pass": "✔ PASS",
     "partial": "– PASS WITH SKIPPED GATES",
@@ -244,6 +250,10 @@ def render_markdown(ledger: Ledger) -> str:
         lines.append(f"Skipped, not passed: {', '.join(skipped)}.")
     lines += _profile_lines(ledger)
     lines.append(f"Evidence directory: `{ledger.out}`.")
+    for gate in ledger.gates:
+        render = DETAIL_SECTIONS.get(gate.name)
+        if render and gate.details:
+            lines += ["", *render(gate.details)]
     return "\n".join(lines) + "\n"
 
 

@@ -12,6 +12,7 @@ from common.errors import UserError
 from common.settings import PROJECT_ROOT, Settings, resolve_src
 from common.units import parse_duration
 from common.versions import ReleaseVersion, parse_version
+from release.gate.upstream_suites import DEFAULT_SUITES, parse_suite_names
 from soak.run.profiles import PROFILES
 
 # The suite's three canonical load profiles (soak.run.profiles), one short soak each in the gate's profiles step.
@@ -34,6 +35,10 @@ class GateOptions:
     baseline: ReleaseVersion | None = None
     soak_profiles: tuple[str, ...] = DEFAULT_SOAK_PROFILES
     soak_profile_duration: str = "3m"
+    go_test_count: int = 1
+    upstream_suites: tuple[str, ...] = DEFAULT_SUITES
+    upstream_full: bool = False
+    upstream_count: int = 1
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -49,6 +54,10 @@ class GateOptions:
             "baseline": self.baseline.tag if self.baseline else None,
             "soak_profiles": list(self.soak_profiles),
             "soak_profile_duration": self.soak_profile_duration,
+            "go_test_count": self.go_test_count,
+            "upstream_suites": list(self.upstream_suites),
+            "upstream_full": self.upstream_full,
+            "upstream_count": self.upstream_count,
         }
 
 
@@ -72,11 +81,14 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
     parser.add_argument("--baseline")
     parser.add_argument("--soak-profiles", default=",".join(DEFAULT_SOAK_PROFILES))
     parser.add_argument("--soak-profile-duration", default="3m")
+    parser.add_argument("--go-test-count", default="1")
+    parser.add_argument("--upstream-suites")
+    parser.add_argument("--upstream-full", action="store_true")
+    parser.add_argument("--upstream-count", default="1")
     args = parser.parse_args(list(argv))
-    if not args.soak_repeat.isdigit() or int(args.soak_repeat) < 1:
-        raise UserError(
-            f"--soak-repeat {args.soak_repeat!r} is not a whole number of runs, at least 1; e.g. --soak-repeat 3"
-        )
+    soak_repeat = _count(args.soak_repeat, "--soak-repeat", "runs")
+    go_test_count = _count(args.go_test_count, "--go-test-count", "repeats of each test")
+    upstream_count = _count(args.upstream_count, "--upstream-count", "repeats of each suite")
     unknown = [name for name in args.skip if name not in gates]
     if unknown:
         raise UserError(f"--skip {unknown[0]!r} is not a gate; choose from {', '.join(gates)}")
@@ -93,7 +105,11 @@ def parse_gate_args(argv: Sequence[str], gates: Sequence[str]) -> GateOptions:
         chaos=args.chaos,
         publish=args.publish,
         go_test_skip=args.go_test_skip,
-        soak_repeat=int(args.soak_repeat),
+        soak_repeat=soak_repeat,
+        go_test_count=go_test_count,
+        upstream_suites=parse_suite_names(args.upstream_suites),
+        upstream_full=args.upstream_full,
+        upstream_count=upstream_count,
         baseline=parse_version(args.baseline, flag="--baseline") if args.baseline is not None else None,
         soak_profiles=profiles,
         soak_profile_duration=args.soak_profile_duration,
@@ -112,3 +128,10 @@ def parse_soak_profiles(text: str) -> tuple[str, ...]:
             f"{', '.join(PROFILES)}, or none"
         )
     return names
+
+
+def _count(text: str, flag: str, what: str) -> int:
+    """A whole number, at least 1 (``--soak-repeat 3``); anything else is one line saying so."""
+    if not text.isdigit() or int(text) < 1:
+        raise UserError(f"{flag} {text!r} is not a whole number of {what}, at least 1; e.g. {flag} 3")
+    return int(text)

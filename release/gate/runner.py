@@ -122,6 +122,7 @@ def _finish(ledger: Ledger, record: GateRecord, outcome: Outcome, seconds: float
     record.reason = outcome.reason
     record.evidence = _relative(outcome.evidence, ledger.out)
     record.profiles = outcome.profiles
+    record.details = outcome.details
     ledger.facts.merge(outcome.facts)
     record.status = outcome.status
     if record.status == "fail":

@@ -1,8 +1,10 @@
 """End to end: ``nox -s release_gate`` against real Litestream with short soaks.
 
-The whole gate (Litestream's race suite, the release matrix, a soak) runs against the checkout in LITESTREAM_SRC; a
-gate with ``--baseline`` on the pinned release runs everywhere, CI included.
-GATE_E2E_SOAK_DURATION (default 2m) and GATE_E2E_GO_TEST_SKIP (a ``go test -skip`` regex) tune it.
+The whole gate (Litestream's race suite, its LTX behaviour suites, the release matrix, a soak) runs against the
+checkout in LITESTREAM_SRC; a gate with ``--baseline`` on the pinned release runs everywhere, CI included.
+GATE_E2E_SOAK_DURATION (default 2m) and GATE_E2E_GO_TEST_SKIP (a ``go test -skip`` regex) tune it;
+GATE_E2E_UPSTREAM_SUITES (default one profile, TestLTXBehavior/low-volume: the whole set adds ~13 min) is passed
+as --upstream-suites.
 """
 
 from __future__ import annotations
@@ -52,6 +54,7 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
     options += ["--soak-duration", os.environ.get("GATE_E2E_SOAK_DURATION", "2m")]
     if go_test_skip:
         options += ["--go-test-skip", go_test_skip]
+    options += ["--upstream-suites", os.environ.get("GATE_E2E_UPSTREAM_SUITES", "TestLTXBehavior/low-volume")]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
     env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
     (tmp_path / "no-releases").mkdir()
@@ -74,6 +77,9 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
     assert report["litestream"] == {"src": str(litestream_src.resolve()), "version": version, "commit": head}
     markdown = (out / "gate-report.md").read_text()
     assert f"Release gate {version}: ✔ PASS" in markdown and head in markdown
+    suites = next(gate for gate in report["gates"] if gate["name"] == "upstream_suites")
+    assert suites["details"]["profiles"] and "profiles passed (-short)" in suites["key_figure"]
+    assert "### Litestream's LTX behaviour suites" in markdown
     soak = next(gate for gate in report["gates"] if gate["name"] == "soak")
     assert "restore digests match" in soak["key_figure"]
     build = next(gate for gate in report["gates"] if gate["name"] == "build")

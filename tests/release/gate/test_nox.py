@@ -18,7 +18,7 @@ from tests.support.checkouts import commit_file, make_checkout
 from tests.support.paths import PROJECT_ROOT
 
 TOOLS = ("go", "gcc", "ruby")
-LATER = ["go_test", "build", "soak", "analyze", "profiles", "formula"]
+LATER = ["go_test", "build", "upstream_suites", "soak", "analyze", "profiles", "formula"]
 
 
 def _nox(session: str, *options: str, nox_flags: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
@@ -109,7 +109,7 @@ def test_skipped_gates_are_reported_as_skipped_never_passed(tmp_path: Path) -> N
     assert "soak was skipped" in gates["analyze"]["reason"]
     markdown = (out / "gate-report.md").read_text()
     assert "PASS WITH SKIPPED GATES" in markdown
-    assert "Skipped, not passed: go_test, build, soak, analyze, profiles, formula." in markdown
+    assert "Skipped, not passed: go_test, build, upstream_suites, soak, analyze, profiles, formula." in markdown
 
 
 def _mismatched_run(run: Path) -> Path:
@@ -142,7 +142,7 @@ def test_digest_mismatch_fails_the_analyze_gate_through_the_real_analyzer(tmp_pa
     out = tmp_path / "ev"
     argv = ["--src", str(src), "--version", "v0.6.0", "--out", str(out)]
     run = _mismatched_run(tmp_path / "run")
-    for name in ("preflight", "go_test", "build"):
+    for name in ("preflight", "go_test", "build", "upstream_suites"):
         run_gate(_stand_ins(lambda _o, _l: Outcome("pass", "stand-in")), name, argv, lambda _src: None)
     soak: GateBody = lambda _o, _l: Outcome("pass", "stand-in", facts=GateFacts(run_dir=run))  # noqa: E731
     run_gate(_stand_ins(soak), "soak", argv, lambda _src: None)
@@ -194,7 +194,7 @@ def test_each_gate_session_requires_the_one_before_it(tmp_path: Path) -> None:
     ran = [line.split("Running session ", 1)[1].strip() for line in output.splitlines() if "Running session " in line]
     assert ran == ["preflight", "go_test", "build"], output
     assert _statuses(_report(out)) == {
-        "preflight": "skipped", "go_test": "skipped", "build": "skipped",
+        "preflight": "skipped", "go_test": "skipped", "build": "skipped", "upstream_suites": "pending",
         "soak": "pending", "analyze": "pending", "profiles": "pending", "formula": "pending",
     }  # fmt: skip
     assert "uv binary not found" not in output, "no session needs uv; nox must not say it is missing"
