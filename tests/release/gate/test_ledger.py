@@ -155,7 +155,7 @@ def test_preflight_starts_a_fresh_ledger(tmp_path: Path) -> None:
     run_gate("preflight", argv, _pass, _no_commit)
     ledger = Ledger.load(parse_gate_args(argv))
     assert ledger is not None
-    assert [gate.status for gate in ledger.gates] == ["pass"] + ["pending"] * (len(GATE_NAMES) - 1)
+    assert [gate.status for gate in ledger.gates] == ["pass"] + ["pending"] * (len(GATE_ORDER) - 1)
 
 
 def test_a_ledger_for_another_version_is_not_continued(tmp_path: Path) -> None:
