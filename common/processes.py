@@ -21,6 +21,7 @@ from pathlib import Path
 import psutil
 
 from common.errors import UserError
+from common.secrets import without_tokens
 
 
 def free_port() -> int:
@@ -32,8 +33,9 @@ def free_port() -> int:
 
 def environ_without(*prefixes: str, base: Mapping[str, str] | None = None) -> dict[str, str]:
     """This process's environment (or ``base``) without the variables named with ``prefixes``: a child that does
-    not talk to AWS gets no AWS secrets."""
-    return {k: v for k, v in (os.environ if base is None else base).items() if not k.startswith(prefixes)}
+    not talk to AWS gets no AWS secrets. The tap token is never passed on (common.secrets)."""
+    env = without_tokens(os.environ if base is None else base)
+    return {k: v for k, v in env.items() if not k.startswith(prefixes)}
 
 
 def port_open(port: int, host: str = "127.0.0.1") -> bool:
@@ -92,7 +94,7 @@ class Child:
                     stdin=subprocess.DEVNULL,
                     stdout=out,
                     stderr=subprocess.STDOUT,
-                    env=dict(self.env) if self.env is not None else None,
+                    env=dict(self.env) if self.env is not None else without_tokens(os.environ),
                     cwd=self.cwd,
                     start_new_session=True,
                 )

@@ -24,6 +24,7 @@ from pathlib import Path
 
 from common.errors import UserError
 from common.processes import in_one_line, tail_lines
+from common.secrets import mask
 from common.timestamps import utc_now
 from common.tools import install_lock
 from common.versions import parse_version
@@ -90,7 +91,7 @@ def newest_release(versions: list[str]) -> str | None:
 def proxy_versions() -> list[str]:
     """The versions the Go module proxy lists for Litestream (``go list -m -versions``); one line when unreachable."""
     go = _find_go()
-    proxy = os.environ.get("GOPROXY") or "the default GOPROXY"
+    proxy = mask(os.environ.get("GOPROXY", "")) or "the default GOPROXY"
     with tempfile.TemporaryDirectory(prefix="litestream-versions-") as scratch:  # outside any go.mod
         try:
             proc = subprocess.run(
@@ -109,7 +110,7 @@ def proxy_versions() -> list[str]:
             ) from None
     words = proc.stdout.split()
     if proc.returncode != 0 or not words or words[0] != MODULE:
-        said = in_one_line(tail_lines(proc.stderr or proc.stdout, 1), "no output")
+        said = mask(in_one_line(tail_lines(proc.stderr or proc.stdout, 1), "no output"))
         raise UserError(
             f"cannot list Litestream's versions on the Go module proxy ({proxy}) and nothing is cached: {said}; "
             "check the network and GOPROXY, or use --src/--bin"
@@ -171,7 +172,7 @@ def _go_install(go: str, package: str, version: str, gobin: Path, env: dict[str,
             "check the network and GOPROXY, or use --src/--bin"
         ) from None
     if proc.returncode != 0:
-        said = in_one_line(tail_lines(proc.stderr or proc.stdout, 3), "no output")
+        said = mask(in_one_line(tail_lines(proc.stderr or proc.stdout, 3), "no output"))
         raise UserError(
             f"`go install {MODULE}/{package}@{version}` failed: {said}; check the network and GOPROXY "
             "(and a Go new enough for that release), or use --src/--bin"

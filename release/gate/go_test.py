@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import UserError
+from common.secrets import without_tokens
 from common.units import format_duration
 from release.build.toolchain import go_env
 
@@ -115,7 +116,7 @@ class GoTestSummary:
 
 def go_test_env() -> dict[str, str]:
     """The build's go environment (GOTOOLCHAIN=local), minus AWS_*, with cgo on (the race detector needs it)."""
-    env = go_env({"CGO_ENABLED": "1"})
+    env = without_tokens(go_env({"CGO_ENABLED": "1"}))
     return {key: value for key, value in env.items() if not key.startswith(_STRIPPED_ENV_PREFIXES)}
 
 

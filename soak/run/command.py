@@ -9,18 +9,13 @@ with ``user:password@`` has the password masked all the same.
 
 from __future__ import annotations
 
-import re
 import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-_USERINFO = re.compile(r"([a-zA-Z][a-zA-Z0-9+.-]*://[^/@\s:]*):[^/@\s]*@")
+from common.secrets import mask
+
 NOT_REPLAYED = ("test_dir", "repeat", "fault_seed")
-
-
-def mask(arg: str) -> str:
-    """``https://key:secret@host`` -> ``https://key:***@host``; anything else unchanged."""
-    return _USERINFO.sub(r"\1:***@", arg)
 
 
 def typed(argv: Sequence[str] | None = None) -> list[str]:

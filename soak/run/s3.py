@@ -28,6 +28,7 @@ import botocore.session
 from botocore.config import Config
 
 from common.errors import UserError
+from common.secrets import without_tokens
 from soak.run.s3_server import VERSITYGW_VERSION, EmbeddedS3
 
 LTX_KEY = re.compile(r"(?:^|/)(?P<lvl>[0-9a-f]{4})/(?P<min>[0-9a-f]{16})-(?P<max>[0-9a-f]{16})\.ltx$")
@@ -102,7 +103,7 @@ class S3Target:
         With fixed keys they replace whatever selects credentials (a profile, other keys); without, the environment
         is passed as it is, so litestream's SDK finds the same profile, SSO session or role and refreshes it.
         """
-        env = dict(os.environ if base is None else base)
+        env = without_tokens(os.environ if base is None else base)  # litestream never needs the tap token
         notes: list[str] = []
         if self.fixed_keys:
             for key in CREDENTIAL_VARS:

@@ -72,6 +72,15 @@ def test_proxy_unreachable_with_nothing_cached(tmp_path: Path) -> None:
     assert_one_error_line(latest, "cannot list Litestream's versions", "check the network and GOPROXY")
 
 
+@needs_go
+def test_a_password_in_goproxy_is_masked_in_the_error_line(tmp_path: Path) -> None:
+    proxy = _unreachable_proxy(tmp_path)
+    proxy["GOPROXY"] = proxy["GOPROXY"].replace("http://", "http://proxyuser:proxy-password-123@")
+    proc = run_invoke("soak.overnight", "--litestream", "v0.5.16", env=_cache_env(tmp_path, **proxy), timeout=180)
+    line = assert_one_error_line(proc, "cannot list Litestream's versions", "proxyuser:***@127.0.0.1")
+    assert "proxy-password-123" not in proc.stdout + proc.stderr, line
+
+
 @pytest.mark.parametrize(
     "flags",
     [
