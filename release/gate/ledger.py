@@ -173,8 +173,11 @@ class Ledger:
 
     @property
     def verdict(self) -> Verdict:
-        """pass: every gate passed; partial: none failed but some were skipped; fail: anything else."""
+        """pass: every gate passed; partial: none failed but some were skipped; fail: anything else. A ledger with no
+        gate at all judged nothing: incomplete, never a pass."""
         statuses = {gate.status for gate in self.gates}
+        if not statuses:
+            return "incomplete"
         if statuses <= {"pass"}:
             return "pass"
         if statuses <= {"pass", "skipped"}:

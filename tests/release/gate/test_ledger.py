@@ -140,6 +140,12 @@ def test_release_gate_verdict_passes_only_when_every_gate_passed(tmp_path: Path)
     assert "## Release gate v0.5.16: ✔ PASS" in (tmp_path / "ev" / "gate-report.md").read_text()
 
 
+def test_a_ledger_without_any_gate_is_incomplete_never_a_pass(tmp_path: Path) -> None:
+    """``set() <= {"pass"}`` holds for an empty ledger: nothing judged must not read as PASS."""
+    ledger = Ledger.fresh(parse_gate_args(_argv(tmp_path)), None, [])
+    assert ledger.gates == [] and ledger.verdict == "incomplete"
+
+
 def test_release_gate_marks_gates_that_never_ran_as_aborted(tmp_path: Path) -> None:
     argv = _argv(tmp_path)
     run_gate("preflight", argv, _pass, _no_commit)  # e.g. `nox --no-dependencies -s release_gate` after this
