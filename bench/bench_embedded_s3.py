@@ -121,9 +121,10 @@ def slope(points: list[tuple[float, float]]) -> float:
 
 
 def extrapolate(samples: list[Sample], attr: str) -> tuple[float, float]:
-    """(slope per hour, value at 8 hours) from the second half of the samples."""
+    """(slope per hour, value at 8 hours) from the second half of the samples; a falling slope is noise (peaks,
+    bucket and listing do not shrink for good), so it counts as flat."""
     half = samples[len(samples) // 2 :]
-    per_min = slope([(s.minute, float(getattr(s, attr))) for s in half])
+    per_min = max(0.0, slope([(s.minute, float(getattr(s, attr))) for s in half]))
     last = samples[-1]
     return per_min * 60, float(getattr(last, attr)) + per_min * (EIGHT_HOURS_MIN - last.minute)
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import psutil
 
+from common.tools import CACHE_ENV, tools_cache_dir
 from soak.run.params import SoakParams, parse_params
 from soak.run.tasks import overnight
 from tests.support.cli import run_invoke
@@ -24,8 +25,10 @@ STANDINS = PROJECT_ROOT / "tests" / "fixtures" / "soak_standins"
 
 
 def clean_environ() -> dict[str, str]:
-    """The environment without a maintainer's S3 settings, so tests stay on the loopback S3 server."""
-    return {k: v for k, v in os.environ.items() if k not in ("S3_BUCKET", "AWS_REGION", "AWS_PROFILE")}
+    """The environment without a maintainer's S3 settings, so tests stay on the loopback S3 server; the tools cache
+    is pinned, so a test that moves HOME still finds the installed embedded S3 instead of building it again."""
+    env = {k: v for k, v in os.environ.items() if k not in ("S3_BUCKET", "AWS_REGION", "AWS_PROFILE")}
+    return {**env, CACHE_ENV: str(tools_cache_dir())}
 
 
 def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
