@@ -62,7 +62,7 @@ HELP = {
     "chaos": "preset: kills, 2 S3 outages, latency, resets, S3 errors, scaled to --duration (>= 2m); given flags win",
     "fault_seed": "seed for the kill jitter and the error dice (default: random, recorded in run.json)",
     "schedule": "litestream.yml's snapshot, retention, compaction and checkpoint cadence: default (snapshots every 10m "
-    "kept 1h, levels 30s..1h) or fast (snapshots every 30s kept 2m, levels 15s/30s/1m, checkpoints every 10s: the "
+    "kept 30m, levels 30s..1h) or fast (snapshots every 30s kept 2m, levels 15s/30s/1m, checkpoints every 10s: the "
     "short mode of Litestream's LTX behaviour suite, so cadence and retention show within minutes)",
     "restore_every": "restore the replica into a scratch file every DURATION during the load and check it against the "
     "source: a clean prefix, not stalled, never backwards; 0 turns it off (default 2m)",

@@ -27,7 +27,7 @@ def s3_config(db: Path, endpoint: str = "http://127.0.0.1:9000", bucket: str = "
 
 def test_rendered_document_uses_current_keys(tmp_path: Path) -> None:
     doc = yaml.safe_load(s3_config(tmp_path / "test.db").render())
-    assert doc["snapshot"] == {"interval": "10m", "retention": "1h"}
+    assert doc["snapshot"] == {"interval": "10m", "retention": "30m"}
     assert [lvl["interval"] for lvl in doc["levels"]] == ["30s", "1m", "5m", "15m", "30m", "1h"]
     assert doc["logging"] == {"level": "debug", "type": "text"}
     assert doc["addr"] == "127.0.0.1:9999"
@@ -122,10 +122,10 @@ def test_real_litestream_honours_every_key(litestream: RealLitestream, s3_server
             ("9", "10m0s"),
         ]
         assert re.search(rf"replicating to.*bucket=config-check path=soak/prefix.*endpoint={s3_server.endpoint}", text)
-        # snapshot.retention: the retention cut-off is one hour before now.
+        # snapshot.retention: the retention cut-off is 30 minutes before now.
         stamp = re.search(r"enforcing snapshot retention\".*?timestamp=(\S+)", text).group(1)  # type: ignore[union-attr]
         cut = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        assert abs((datetime.now(UTC) - cut).total_seconds() - 3600) < 60
+        assert abs((datetime.now(UTC) - cut).total_seconds() - 1800) < 60
         assert "level=ERROR" not in text
         metrics = requests.get(f"http://127.0.0.1:{port}/metrics", timeout=5).text
         assert "litestream_txid" in metrics
