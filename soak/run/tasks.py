@@ -60,7 +60,8 @@ HELP = {
     "or kill (SIGKILL, no shutdown sync: rows committed more than 1 sync interval + 5s before must be restored)",
     "idle": "after the load stops, nothing writes for DURATION; litestream must settle: at most one L0 upload and one "
     "checkpoint after the first sync interval (idle_quiet); 0 turns it off (default)",
-    "pitr_samples": "once the load stops, restore at K recorded monitor ticks with -timestamp and with -txid and compare "
+    "pitr_samples": "once the load stops, restore at K recorded monitor ticks with -timestamp and with -txid and "
+    "compare "
     "with the source as of then; 0 turns it off (default 3)",
     "corrupt_object": "after the run, copy the replica to a scratch prefix, cut one LTX object of the restore plan to "
     "half, and restore from it: the restore must fail with an error (off by default)",
