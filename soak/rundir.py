@@ -223,11 +223,13 @@ class Result:
     final_stop: str = "term"  # --final-stop kill: no catch-up wait, crash_restore is required instead
     kill: dict[str, Any] | None = None  # the final SIGKILL: when, and the id the restore must hold
     idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
+    failed_in: str | None = None  # the step of the first failed check: result.json's phase then, not the last step
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
         if not passed and self.reason is None:
             self.reason = f"{name}: {detail}"
+            self.failed_in = self.phase
         return passed
 
     @property
@@ -246,7 +248,7 @@ class Result:
             "status": self.status,
             "started_at": self.started_at,
             "ended_at": utc_now(),
-            "phase": self.phase,
+            "phase": self.failed_in or self.phase,
             "reason": self.reason,
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,
