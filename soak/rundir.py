@@ -229,11 +229,13 @@ class Result:
     kill: dict[str, Any] | None = None  # the final SIGKILL: when, and the id the restore must hold
     idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
     shape: list[dict[str, Any]] | None = None  # soak.analyze.shape criteria, judged ones also in checks
+    failed_in: str | None = None  # the step of the first failed check: result.json's phase then, not the last step
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
         if not passed and self.reason is None:
             self.reason = f"{name}: {detail}"
+            self.failed_in = self.phase
         return passed
 
     @property
@@ -252,7 +254,7 @@ class Result:
             "status": self.status,
             "started_at": self.started_at,
             "ended_at": utc_now(),
-            "phase": self.phase,
+            "phase": self.failed_in or self.phase,
             "reason": self.reason,
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,

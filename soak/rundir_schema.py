@@ -392,7 +392,10 @@ class ResultJson(Model):
     status: Status | None = Field(None, description="pass only when every check ran and passed")
     started_at: Time | None = Field(None, description="when the soak started")
     ended_at: Time | None = Field(None, description="when it ended")
-    phase: str | None = Field(None, description="the step the run ended in (shape when it ran to the end)")
+    phase: str | None = Field(
+        None,
+        description="the step of the first failed check, else the step the run ended in (shape when it ran to the end)",
+    )
     reason: str | None = Field(None, description="one sentence when not pass")
     checks: list[Check] | None = Field(None, description="the checks, in the order made")
     rows_written: int | None = Field(None, description="rows of load_test in the source after the load stopped")

@@ -27,14 +27,19 @@ from soak.run.periodic_restore import FLOOR_SLACK_S
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, committed_by, view_of
 from soak.rundir import RunDir
 
+# The tick at the load's deadline is left out: the load stops right after it, so the replica's newest object may be
+# newer by less than S3's one-second LastModified, and litestream then refuses that timestamp ("timestamp does not
+# exist"; seen on v0.5.16 with the embedded S3: tick 08:35:05.029, newest upload 08:35:05.242).
+LOAD_END_MARGIN_S = 5.0
+
 # Restores the replica into a file with extra options (``-timestamp T`` or ``-txid X``); returns the exit code.
 PointRestore = Callable[..., int]
 
 
 def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str, Any]]:
-    """K ticks of the load (``elapsed_s`` up to ``load_s``) spread evenly over it, the last one included, that know the
-    replica TXID and the rows, newest first. Idle ticks are left out: litestream refuses a timestamp after its newest
-    LTX file ("timestamp does not exist", replica.go CalcRestoreTarget); nothing is uploaded while nothing writes."""
+    """K ticks of the load (``elapsed_s`` up to ``load_s`` - 5 s) spread evenly over it, the last included, that
+    know the replica TXID and the rows, newest first. Idle ticks are left out: litestream refuses a timestamp after
+    its newest LTX file ("timestamp does not exist", replica.go CalcRestoreTarget); nothing is uploaded then."""
     ticks: list[dict[str, Any]] = []
     try:
         lines = metrics.read_text().splitlines()
@@ -49,7 +54,7 @@ def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str,
         rows = (tick.get("rows") or {}).get("load_test")
         t = parse_utc(tick.get("t") or "")
         elapsed = tick.get("elapsed_s")
-        if load_s is not None and isinstance(elapsed, int | float) and elapsed > load_s + 1:  # the deadline tick stays
+        if load_s is not None and isinstance(elapsed, int | float) and elapsed > load_s - LOAD_END_MARGIN_S:
             continue
         if isinstance(txid, int) and isinstance(rows, int) and rows > 0 and t is not None:
             ticks.append({"t": tick["t"], "epoch": t, "txid": txid, "rows": rows})

@@ -92,16 +92,17 @@ class PrefixView:
         )
 
     def problem(self) -> str | None:
-        """One phrase for what is wrong, None when the prefix is clean."""
+        """What is wrong, every part of it (integrity and the rows lost), None when the prefix is clean."""
+        parts: list[str] = []
         if self.error is not None:
-            return self.error
-        if self.integrity != "ok":
-            return f"integrity_check: {self.integrity[:200]}"
+            parts.append(self.error)
+        if self.integrity != "ok" and self.integrity != self.error:
+            parts.append(f"integrity_check: {self.integrity[:200]}")
         if self.difference is not None and not self.difference.equal:
-            return f"rows up to id {self.restored_max_id} differ from the source: {self.difference.summary()}"
-        if self.restored_sha256 != self.source_sha256:
-            return f"sha256 of load_test up to id {self.restored_max_id} differs from the source"
-        return None
+            parts.append(f"rows up to id {self.restored_max_id} differ from the source: {self.difference.summary()}")
+        elif self.error is None and self.restored_sha256 != self.source_sha256:
+            parts.append(f"sha256 of load_test up to id {self.restored_max_id} differs from the source")
+        return "; ".join(parts) or None
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -100,6 +100,14 @@ def test_final_stop_kill_needs_crash_restore_instead_of_catch_up() -> None:
     assert _result(**without_catch_up, crash_restore=True).status == "fail", "a SIGTERM run still needs catch_up"
 
 
+def test_phase_names_the_step_of_the_first_failure_not_the_last_step() -> None:
+    r = Result(started_at="2026-01-01T00:00:00.000Z")
+    r.phase = "periodic_verdict"
+    r.check("periodic_restore", False, "cycle 2: integrity_check: wrong # of entries in index")
+    r.phase = "corrupt_object"  # later steps ran (or were skipped)
+    assert r.to_json()["phase"] == "periodic_verdict"
+
+
 def test_interrupted_wins() -> None:
     r = _result(**ALL)
     r.interrupted_by = "SIGINT"

@@ -29,9 +29,9 @@ def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) ->
     ticks.append((now - 100, 40.0, None, 50))  # no replica TXID: unusable
     _metrics(tmp_path / "metrics.jsonl", ticks)
     chosen = points(tmp_path / "metrics.jsonl", 3, load_s=600)
-    assert [p["txid"] for p in chosen] == [10, 5, 1]  # newest first: last (the deadline tick), middle, first
-    assert [p["rows"] for p in chosen] == [1000, 500, 100]
-    assert len(points(tmp_path / "metrics.jsonl", 20, load_s=600)) == 10
+    assert [p["txid"] for p in chosen] == [9, 5, 1]  # newest first: last (before the deadline tick), middle, first
+    assert [p["rows"] for p in chosen] == [900, 500, 100]
+    assert len(points(tmp_path / "metrics.jsonl", 20, load_s=600)) == 9
 
 
 def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_path: Path) -> None:

@@ -19,7 +19,9 @@ def test_defaults_and_values() -> None:
     assert _parse(restore_every="0", final_stop="KILL", idle="2m", pitr_samples="0") == ReplicaChecks(
         restore_every_s=0, final_stop="kill", idle_s=120, pitr_samples=0
     )
-    assert _parse().for_run_json() == {"restore_every_s": 120, "final_stop": "term", "idle_s": 0, "pitr_samples": 3}
+    assert _parse(corrupt_object=True).for_run_json() == {
+        "restore_every_s": 120, "final_stop": "term", "idle_s": 0, "pitr_samples": 3, "corrupt_object": True,
+    }  # fmt: skip
 
 
 @pytest.mark.parametrize(
