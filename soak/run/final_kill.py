@@ -45,10 +45,19 @@ def judge_crash_restore(run: SoakRun, comparison: Comparison) -> None:
     kill["restored_max_id"] = view.restored_max_id
     problem = view.problem()
     top = view.restored_max_id or 0
+    source_top = kill.get("source_max_id")
+    if problem is None and floor is None:
+        # Fail closed: without a floor nothing says which rows the replica owed (no row committed before it, or the
+        # source could not be read), so a short restore would pass unnoticed.
+        problem = (
+            "cannot judge: no floor (no load_test row committed "
+            f"{LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill could be read from the source)"
+        )
+    if problem is None and view.restored_max_id is None and source_top:
+        problem = f"the restore holds no load_test row, but the source holds ids up to {source_top}"
     if problem is None and floor is not None and top < floor:
         problem = f"the restore holds load_test ids up to {top}, but ids up to {floor} were committed before the kill"
     ok = problem is None
-    source_top = kill.get("source_max_id")
     detail = (
         f"after SIGKILL the restore is a clean prefix up to id {top} of {source_top}; "
         f"ids up to {floor} required (committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill)"

@@ -23,7 +23,9 @@ KILL = time.time() - 60.0
 TIMES = {i: KILL - (300 - i) / 10 - 0.1 for i in range(1, 301)}
 
 
-def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = ()) -> SoakRun:
+def _run(
+    tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = (), floor: int | None = 240
+) -> SoakRun:
     dirs = RunDir(tmp_path / "run").create()
     write_load_test(dirs.db, TIMES)
     write_load_test(dirs.restored, {i: t for i, t in TIMES.items() if i <= restored_upto}, skip=skip)
@@ -35,7 +37,7 @@ def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = ()) -> S
         replica_checks=ReplicaChecks(final_stop="kill"),
     )
     run.result.final_stop = "kill"
-    run.result.kill = {"t": "2026-12-05T00:00:00.000Z", "floor_id": 240, "source_max_id": 300, "restored_max_id": None}
+    run.result.kill = {"t": "2026-12-05T00:00:00.000Z", "floor_id": floor, "source_max_id": 300, "restored_max_id": None}
     return run
 
 
@@ -77,3 +79,18 @@ def test_the_floor_is_read_from_the_rows_write_times(tmp_path: Path) -> None:
     assert committed_by(run.dirs.db, KILL - 6.05) == 240
     assert committed_by(run.dirs.db, KILL) == 300
     assert committed_by(run.dirs.db, KILL - 1000) is None
+
+
+def test_no_floor_cannot_be_judged_and_fails(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=300, floor=None)
+    passed, detail, _ = _crash(run)
+    assert not passed and "cannot judge: no floor" in detail
+
+
+def test_an_empty_restore_of_a_source_with_rows_fails(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=0, floor=None)
+    passed, detail, _ = _crash(run)
+    assert not passed and "cannot judge: no floor" in detail
+    run = _run(tmp_path / "floor", restored_upto=0)
+    passed, detail, _ = _crash(run)
+    assert not passed and "holds no load_test row, but the source holds ids up to 300" in detail
