@@ -103,8 +103,12 @@ class PeriodicRestores:
             "floor_t": iso_utc(floor_t),
         }
         excuse = _excuse(events, floor_t - FAULT_EXCUSE_S, started)
-        if error and self.restore_faults:
-            entry.update(ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults}")
+        window = fault_window(events, started, started + seconds) if error and self.restore_faults else None
+        if error and window:
+            # Only a fault active while the restore ran excuses its failure; any other failure is the replica's.
+            entry.update(
+                ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults} during {window}"
+            )
             return self._keep(entry)
         if error:
             entry.update(ok=False, problem=error)
@@ -194,6 +198,51 @@ class PeriodicRestores:
             return False, "no periodic restore gave a replica age", None
         worst = max(ages)
         return worst <= limit, f"replica age max {worst:.1f}s over {len(ages)} restores; must be <= {limit:g}s", worst
+
+
+# Faults that can make a restore fail while they last (start..end windows; kills and injected errors are added).
+_WINDOW_KINDS = {"outage", "latency", "reset", "http_error"}
+
+
+def fault_window(events: list[Any], since: float, until: float) -> str | None:
+    """The fault window of faults.log that overlaps [since, until], named (None: no fault was active then).
+
+    Windows: an outage's start..end, a whole-run latency/reset/error-rate fault's start..end (the whole run is one
+    window, and the name says so), an injected S3 error at its instant, a kill until its restart."""
+    opened: dict[tuple[str, Any], float] = {}
+    windows: list[tuple[str, float, float]] = []
+    for e in events:
+        t = parse_utc(e.t)
+        if t is None:
+            continue
+        n = e.detail.get("n")
+        label = f"{e.kind}{'' if n is None else f' {n}'}"
+        if e.kind in _WINDOW_KINDS and e.event == "start":
+            if e.kind == "http_error" and not e.detail.get("rate"):
+                continue  # the error proxy was up but injecting nothing
+            opened[(e.kind, n)] = t
+        elif e.kind in _WINDOW_KINDS and e.event == "end" and (e.kind, n) in opened:
+            begin = opened.pop((e.kind, n))
+            windows.append((_window_name(e.kind, label, begin, t), begin, t))
+        elif e.event == "inject" and e.kind == "http_error":
+            windows.append((f"an injected S3 error at {e.t}", t, t))
+        elif e.event == "inject" and e.kind == "kill":
+            opened[("kill", n)] = t
+        elif e.event == "inject" and e.kind == "restart" and ("kill", n) in opened:
+            windows.append((f"kill {n} (down until its restart)", opened.pop(("kill", n)), t))
+    for (kind, n), begin in opened.items():  # still open when the restore ran
+        label = f"{kind}{'' if n is None else f' {n}'}"
+        windows.append((_window_name(kind, label, begin, None), begin, float("inf")))
+    for name, begin, end in windows:
+        if begin <= until and end >= since:
+            return name
+    return None
+
+
+def _window_name(kind: str, label: str, begin: float, end: float | None) -> str:
+    if kind in ("latency", "reset", "http_error"):
+        return f"the {label} fault active for the whole run (the whole run is its window)"
+    return f"{label} ({iso_utc(begin)} to {'now' if end is None else iso_utc(end)})"
 
 
 def _excuse(events: list[Any], since: float, until: float) -> str | None:

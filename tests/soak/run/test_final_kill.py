@@ -23,9 +23,7 @@ KILL = time.time() - 60.0
 TIMES = {i: KILL - (300 - i) / 10 - 0.1 for i in range(1, 301)}
 
 
-def _run(
-    tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = (), floor: int | None = 240
-) -> SoakRun:
+def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = (), floor: int | None = 240) -> SoakRun:
     dirs = RunDir(tmp_path / "run").create()
     write_load_test(dirs.db, TIMES)
     write_load_test(dirs.restored, {i: t for i, t in TIMES.items() if i <= restored_upto}, skip=skip)
@@ -37,7 +35,12 @@ def _run(
         replica_checks=ReplicaChecks(final_stop="kill"),
     )
     run.result.final_stop = "kill"
-    run.result.kill = {"t": "2026-12-05T00:00:00.000Z", "floor_id": floor, "source_max_id": 300, "restored_max_id": None}
+    run.result.kill = {
+        "t": "2026-12-05T00:00:00.000Z",
+        "floor_id": floor,
+        "source_max_id": 300,
+        "restored_max_id": None,
+    }
     return run
 
 

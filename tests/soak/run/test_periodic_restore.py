@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from soak.faults.events import FaultEventLog
 from soak.run.periodic_restore import PeriodicRestores, age_threshold_s
 from tests.support.lost_rows import write_load_test
 
@@ -124,15 +125,49 @@ def test_a_stale_replica_fails_replica_age(tmp_path: Path) -> None:
     assert f"must be <= {age_threshold_s():g}s" in detail
 
 
-def test_a_restore_failing_through_the_fault_proxies_is_not_judged_but_all_failing_is_no_pass(
+def _faults(tmp_path: Path, *events: tuple[str, str, float, dict[str, object]]) -> Path:
+    """A faults.log written by the soak's own writer: (kind, event, seconds from now, detail) each."""
+    log = FaultEventLog(tmp_path / "logs" / "faults.log", run_started=time.time() - 600)
+    for kind, event, offset, detail in events:
+        log.record(kind, event, at=time.time() + offset, **detail)  # type: ignore[arg-type]
+    return log.path
+
+
+def test_a_restore_failing_during_a_fault_window_is_not_judged_but_all_failing_is_no_pass(
     tmp_path: Path, source: Path
 ) -> None:
     periodic = _restorer(tmp_path, source, lambda out: 1)
     periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(tmp_path, ("outage", "start", -5, {"n": 1}))
     cycle = periodic.cycle()
     assert cycle["ok"] and cycle["restore_excused_by"].startswith("litestream restore exited 1 through the S3 fault")
+    assert "during outage 1" in cycle["restore_excused_by"]
     passed, detail, _ = periodic.summary()
     assert not passed and "none of 1 periodic restores got through the S3 faults" in detail
+
+
+def test_a_restore_failing_outside_every_fault_window_fails(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(
+        tmp_path,
+        ("outage", "start", -60, {"n": 1}),
+        ("outage", "end", -30, {"n": 1}),
+        ("kill", "inject", -20, {"n": 1}),
+        ("restart", "inject", -15, {"n": 1}),
+        ("http_error", "start", -600, {"rate": 0.0}),  # the error proxy injecting nothing is no fault
+    )
+    cycle = periodic.cycle()
+    assert not cycle["ok"] and cycle["problem"] == "litestream restore exited 1"
+    assert "restore_excused_by" not in cycle
+
+
+def test_a_whole_run_error_rate_is_one_window_and_says_so(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(tmp_path, ("http_error", "start", -600, {"rate": 0.05}))
+    cycle = periodic.cycle()
+    assert cycle["ok"] and "the http_error fault active for the whole run" in cycle["restore_excused_by"]
 
 
 def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path, source: Path) -> None:
