@@ -37,7 +37,9 @@ def _refusing(dirs: RunDir, message: str = "Error: timestamp does not exist", co
 
 def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) -> None:
     now = time.time()
-    ticks = [(now - 600 + 60 * i, 60.0 * i, i, 100 * i) for i in range(1, 11)]  # elapsed 60..600
+    ticks: list[tuple[float, float, int | None, int]] = [
+        (now - 600 + 60 * i, 60.0 * i, i, 100 * i) for i in range(1, 11)
+    ]
     ticks.append((now - 600 + 60 * 10 + 30, 630.0, 11, 1000))  # idle tick after a 600 s load
     ticks.append((now - 100, 40.0, None, 50))  # no replica TXID: unusable
     _metrics(tmp_path / "metrics.jsonl", ticks)
