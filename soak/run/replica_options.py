@@ -10,7 +10,9 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from common.errors import UserError
-from common.units import parse_duration
+from common.units import format_duration, parse_duration
+from soak.run.idle import MIN_JUDGED_S, SETTLE_SLACK_S, min_idle_s
+from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S
 
 FINAL_STOPS = ("term", "kill")
 
@@ -56,10 +58,18 @@ def parse_replica_checks(
         raise UserError(f"--pitr-samples {pitr_samples!r} is not a whole number; give e.g. 3, or 0 for none") from None
     if samples < 0:
         raise UserError(f"--pitr-samples must be 0 or more (got {samples})")
+    idle_s = _duration_or_zero(idle, "idle")
+    shortest = min_idle_s(LITESTREAM_SYNC_INTERVAL_S)
+    if 0 < idle_s < shortest:
+        raise UserError(
+            f"--idle {idle!r} is shorter than {format_duration(shortest)}: its first "
+            f"{LITESTREAM_SYNC_INTERVAL_S + SETTLE_SLACK_S:g}s (a sync interval and a slack) upload the load's last "
+            f"writes and are not judged, and at least {MIN_JUDGED_S:g}s must be; use e.g. 2m, or 0"
+        )
     return ReplicaChecks(
         restore_every_s=every,
         final_stop=stop,
-        idle_s=_duration_or_zero(idle, "idle"),
+        idle_s=idle_s,
         pitr_samples=samples,
         corrupt_object=bool(corrupt_object),
     )

@@ -19,7 +19,13 @@ def test_defaults_and_values() -> None:
     assert _parse(restore_every="0", final_stop="KILL", idle="2m", pitr_samples="0") == ReplicaChecks(
         restore_every_s=0, final_stop="kill", idle_s=120, pitr_samples=0
     )
-    assert _parse().for_run_json() == {"restore_every_s": 120, "final_stop": "term", "idle_s": 0, "pitr_samples": 3}
+    assert _parse().for_run_json() == {
+        "restore_every_s": 120,
+        "final_stop": "term",
+        "idle_s": 0,
+        "pitr_samples": 3,
+        "corrupt_object": False,
+    }
 
 
 @pytest.mark.parametrize(
@@ -29,6 +35,7 @@ def test_defaults_and_values() -> None:
         ({"restore_every": "5s"}, "--restore-every '5s' is shorter than 10s"),
         ({"final_stop": "int"}, "--final-stop 'int' is unknown; choose term"),
         ({"idle": "two minutes"}, "--idle 'two minutes' is not a duration"),
+        ({"idle": "5s"}, "--idle '5s' is shorter than 13s: its first 3s (a sync interval and a slack)"),
         ({"pitr_samples": "three"}, "--pitr-samples 'three' is not a whole number"),
         ({"pitr_samples": -1}, "--pitr-samples must be 0 or more (got -1)"),
     ],
@@ -37,3 +44,7 @@ def test_each_bad_value_is_one_line_naming_the_flag(over: dict[str, object], mes
     with pytest.raises(UserError) as err:
         _parse(**over)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_shortest_idle_is_accepted() -> None:
+    assert _parse(idle="13s").idle_s == 13
