@@ -29,11 +29,19 @@ def kill_litestream(run: SoakRun) -> None:
     run.litestream.stop(grace_s=0)  # reap it
     floor = committed_by(run.dirs.db, killed_at - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
     top = max_id(run.dirs.db, busy_timeout_s=5)
-    run.result.kill = {"t": iso_utc(killed_at), "floor_id": floor, "source_max_id": top, "restored_max_id": None}
+    after_load = None if run.load_stopped_at is None else round(killed_at - run.load_stopped_at, 3)
+    run.result.kill = {
+        "t": iso_utc(killed_at),
+        "after_load_s": after_load,  # the load's stop to the kill: catch-up must not happen in between
+        "floor_id": floor,
+        "source_max_id": top,
+        "restored_max_id": None,
+    }
     run.result.rows_written = count_rows(run.dirs.db, busy_timeout_s=5).get(TABLE)
     run.say(
         f"  litestream SIGKILLed (no shutdown sync); the restore must hold load_test ids up to {floor} "
-        f"(committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill) of {top}"
+        f"(committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill) of {top}; "
+        f"killed {after_load if after_load is not None else '?'}s after the load stopped"
     )
 
 

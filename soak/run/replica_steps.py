@@ -19,11 +19,14 @@ from soak.run.idle import idle_activity
 from soak.run.periodic_restore import PeriodicRestores
 from soak.run.pitr import judge_pitr
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S
+from soak.run.s3 import local_txid
 
 if TYPE_CHECKING:
     from soak.run.overnight import SoakRun
 
 POLL_S = 1.0
+# After the final kill, the restarted litestream uploads the cut-off tail before the idle phase starts.
+RESTART_SETTLE_TIMEOUT_S = 60.0
 
 
 def restore_replica(run: SoakRun, out: Path, *options: str, log_name: str = "restore", timeout_s: float = 3600) -> int:
@@ -94,6 +97,8 @@ def idle_phase(run: SoakRun) -> None:
     assert run.litestream is not None
     from soak.run.overnight import ChildCrashed  # the runner's exception; imported late (overnight imports us)
 
+    if run.replica_checks.final_stop == "kill" and not run.litestream.alive():
+        _restart_after_kill(run)
     start = time.time()
     started = time.monotonic()
     next_tick = started + run.params.interval_s
@@ -110,6 +115,25 @@ def idle_phase(run: SoakRun) -> None:
     run.result.idle = activity.to_json()
     run.result.check("idle_quiet", activity.quiet, activity.detail(), activity.uploads + activity.checkpoints)
     run.say(f"  idle: {activity.detail()}")
+
+
+def _restart_after_kill(run: SoakRun) -> None:
+    """Start litestream again after the final kill (as the fault layer's restart does, appending to its log), and wait
+    (bounded) until it has uploaded the tail the kill cut off, so the idle phase judges a settled litestream."""
+    from soak.run.overnight import ChildCrashed, start_litestream  # imported late (overnight imports us)
+
+    child = start_litestream(run)
+    run.say(f"  litestream restarted for the idle phase (pid {child.pid}); the crash restore is already judged")
+    deadline = time.monotonic() + RESTART_SETTLE_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if child.crashed():
+            raise ChildCrashed(child)
+        local = local_txid(run.dirs.meta_dir)
+        replica = run.lister.listing(level=0).l0_max_txid if run.lister is not None else None
+        if local is not None and replica is not None and replica >= local:
+            return
+        time.sleep(POLL_S)
+    run.note(f"after the restart the replica did not reach the local TXID within {RESTART_SETTLE_TIMEOUT_S:g}s")
 
 
 # ---------------------------------------------------------------------------------------- point-in-time restores

@@ -4,13 +4,15 @@ before it is not, and neither is a restore that stops short of the floor."""
 from __future__ import annotations
 
 import io
+import sys
 import time
 from pathlib import Path
 
 from rich.console import Console
 
+from common.processes import Child
 from soak.run.db_compare import compare
-from soak.run.final_kill import judge_crash_restore
+from soak.run.final_kill import judge_crash_restore, kill_litestream
 from soak.run.overnight import SoakRun
 from soak.run.replica_options import ReplicaChecks
 from soak.run.replica_view import committed_by
@@ -97,3 +99,16 @@ def test_an_empty_restore_of_a_source_with_rows_fails(tmp_path: Path) -> None:
     run = _run(tmp_path / "floor", restored_upto=0)
     passed, detail, _ = _crash(run)
     assert not passed and "holds no load_test row, but the source holds ids up to 300" in detail
+
+
+def test_the_kill_records_how_long_after_the_load_it_came(tmp_path: Path) -> None:
+    """A stand-in litestream (a sleeping process: only its SIGKILL matters here); the load stopped 2 s earlier."""
+    run = _run(tmp_path, restored_upto=300)
+    run.litestream = Child("litestream", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path / "ls.log")
+    run.litestream.start()
+    run.load_stopped_at = time.time() - 2.0
+    kill_litestream(run)
+    assert not run.litestream.alive()
+    assert run.result.kill is not None
+    assert 2.0 <= run.result.kill["after_load_s"] < 60, run.result.kill
+    assert run.result.kill["floor_id"] == 300 and run.result.kill["source_max_id"] == 300
