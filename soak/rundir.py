@@ -25,7 +25,9 @@ LOGS: dict[str, str] = {
     "populate": "litestream-test populate",
     "monitor": "one readable block per monitor tick",
     "restore": "litestream restore",
-    "scratch-restore": "the periodic and point-in-time restores' litestream restore output",
+    "scratch-restore": "the periodic restores' litestream restore output",
+    "pitr-restore": "the point-in-time restores' litestream restore output",
+    "corrupt-restore": "the corrupt-object check's litestream restore output",
     "validate": "integrity check, row counts and digests of the restore",
     "s3": "the embedded S3 server (versitygw)",
     "build": "invoke build (with --src)",
@@ -115,8 +117,18 @@ class RunDir:
 
     @property
     def scratch_restore(self) -> Path:
-        """Where periodic and point-in-time restores go; each one replaces the last."""
+        """Where periodic restores go; each one replaces the last."""
         return self.root / "scratch-restore.db"
+
+    @property
+    def pitr_restore(self) -> Path:
+        """Where point-in-time restores go; each one replaces the last."""
+        return self.root / "pitr-restore.db"
+
+    @property
+    def corrupt_restore(self) -> Path:
+        """Where the corrupt-object check's restore goes (it must fail)."""
+        return self.root / "corrupt-restore.db"
 
     @property
     def file_replica(self) -> Path:

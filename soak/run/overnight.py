@@ -656,7 +656,7 @@ def banner(run: SoakRun) -> None:
 def stop_everything(run: SoakRun) -> None:
     """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, the S3."""
     if run.periodic is not None:
-        run.periodic.stop()  # before the children: its restores read the replica litestream writes
+        run.periodic.stop(kill=True)  # before the children: its restores read the replica litestream writes
     if run.faults is not None:
         run.faults.halt()  # first: it must not restart litestream once the children are stopped
     for child in run.children():

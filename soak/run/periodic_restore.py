@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.processes import Child
 from common.timestamps import iso_utc, parse_utc
 from soak.faults.events import read_fault_events
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, max_id, view_of
@@ -63,6 +64,8 @@ class PeriodicRestores:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _highest: int | None = None
+    _child: Child | None = None  # the restore in flight (``track``), so ``stop`` can end its process group
+    _cut_off: bool = False  # ``stop`` killed the restore in flight: that cycle is not judged
 
     # -- the source's max id over time
     def sample(self, now: float | None = None) -> None:
@@ -93,6 +96,9 @@ class PeriodicRestores:
         else:
             error = "" if code == 0 else f"litestream restore exited {code}"
         seconds = time.time() - started
+        self._child = None
+        if self._cut_off:  # stop() ended this restore: it says nothing about the replica
+            return {"n": len(self.cycles) + 1, "t": iso_utc(started), "cut_off_by_stop": True}
         events = read_fault_events(self.faults_log).events if self.faults_log else []
         entry: dict[str, Any] = {
             "n": len(self.cycles) + 1,
@@ -154,11 +160,29 @@ class PeriodicRestores:
                 next_at = time.monotonic() + self.every_s
             self._stop.wait(SAMPLE_S)
 
-    def stop(self, timeout_s: float = 120.0) -> None:
-        """Ask the thread to end and wait for a cycle in flight (a restore has its own timeout)."""
+    def track(self, child: Child) -> None:
+        """Called with each restore's child as it starts (soak.run.replica_steps passes it to run_to_log)."""
+        self._child = child
+
+    def stop(self, timeout_s: float = 120.0, *, kill: bool = False) -> None:
+        """Ask the thread to end and wait for a cycle in flight; ``kill`` (Ctrl+C, cleanup) ends its restore first.
+
+        A restore still running after ``timeout_s`` is killed too (its process group: it runs in its own session, so
+        nothing else would end it) and the thread joined again; a cycle cut off so is not judged."""
         self._stop.set()
+        if kill:
+            self._kill_in_flight()
         if self._thread is not None:
             self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                self._kill_in_flight()
+                self._thread.join(10.0)
+
+    def _kill_in_flight(self) -> None:
+        child = self._child
+        if child is not None and child.alive():
+            self._cut_off = True
+            child.kill()
 
     # -- the verdict over the cycles
     def summary(self) -> tuple[bool, str, dict[str, Any]]:

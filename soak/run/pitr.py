@@ -32,7 +32,7 @@ from soak.rundir import RunDir
 # point (ErrTxNotAvailable from CalcRestorePlan, cmd/litestream/restore.go). Anything else is a failure.
 REFUSALS = ("Error: timestamp does not exist", "Error: no matching backup files available")
 # The log the point-in-time restores' output is appended to (logs/<name>.log).
-PITR_LOG = "scratch-restore"
+PITR_LOG = "pitr-restore"
 
 # Restores the replica into a file with extra options (``-timestamp T`` or ``-txid X``); returns the exit code.
 PointRestore = Callable[..., int]
@@ -92,7 +92,7 @@ def restore_point(
     ``log`` is where ``restore`` appends litestream's output (default logs/<PITR_LOG>.log): a failure is judged on it.
     """
     log = dirs.log(PITR_LOG) if log is None else log
-    scratch = dirs.scratch_restore
+    scratch = dirs.pitr_restore
     for suffix in ("", "-wal", "-shm"):
         scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
     option = ["-timestamp", _timestamp(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]

@@ -8,13 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from common.processes import Child, run_to_log
 from soak.faults.events import FaultEventLog
 from soak.run.periodic_restore import PeriodicRestores, age_threshold_s
+from soak.rundir import RunDir
 from tests.support.lost_rows import write_load_test
 
 
@@ -175,3 +178,35 @@ def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path
     periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
     cycle = periodic.cycle()
     assert not cycle["ok"] and "missing ids 7 (1 row)" in cycle["problem"]
+
+
+def test_stop_kills_the_restore_in_flight_and_judges_no_cut_off_cycle(tmp_path: Path, source: Path) -> None:
+    """A restore that would run for a minute in its own session (a stand-in: only its process group matters here)."""
+    children: list[Child] = []
+
+    def slow_restore(out: Path) -> int:
+        def started(child: Child) -> None:
+            children.append(child)
+            periodic.track(child)
+
+        argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+        return run_to_log(argv, tmp_path / "restore.log", timeout_s=120, started=started)
+
+    periodic = _restorer(tmp_path, source, slow_restore)
+    periodic.every_s = 0.1
+    periodic.start()
+    deadline = time.monotonic() + 20
+    while not children and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert children, "the restore started"
+    began = time.monotonic()
+    periodic.stop(kill=True)
+    assert time.monotonic() - began < 15, "stop() did not wait out the minute-long restore"
+    assert not children[0].alive(), "the restore's process group is gone"
+    assert periodic.cycles == [], "a cycle cut off by stop() is not judged"
+
+
+def test_each_kind_of_restore_has_its_own_scratch_file(tmp_path: Path) -> None:
+    dirs = RunDir(tmp_path)
+    paths = {dirs.scratch_restore, dirs.pitr_restore, dirs.corrupt_restore}
+    assert len(paths) == 3
