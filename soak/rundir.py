@@ -241,6 +241,8 @@ class Result:
     kill: dict[str, Any] | None = None  # the final SIGKILL: when, and the id the restore must hold
     idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
     shape: list[dict[str, Any]] | None = None  # soak.analyze.shape criteria, judged ones also in checks
+    # The replica checks run.json ``replica_checks`` asked for (ReplicaChecks.asked): each must be recorded to pass.
+    asked_checks: list[str] = field(default_factory=list)
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -252,12 +254,24 @@ class Result:
     def status(self) -> str:
         if self.interrupted_by:
             return "interrupted"
+        complete = not self.missing_checks
+        return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
+
+    @property
+    def missing_checks(self) -> list[str]:
+        """Required checks never recorded: the base ones, crash_restore after a kill, and every asked-for one."""
         names = {c.name for c in self.checks}
         required = {"no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"}
         if self.final_stop == "kill":
             required = (required - {"catch_up"}) | {"crash_restore"}
-        complete = required <= names
-        return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
+        required |= set(self.asked_checks)
+        return sorted(required - names)
+
+    def _missing_reason(self) -> str | None:
+        missing = self.missing_checks
+        if not missing or self.interrupted_by:
+            return None
+        return f"required check(s) never recorded: {', '.join(missing)}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -265,7 +279,7 @@ class Result:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "phase": self.phase,
-            "reason": self.reason,
+            "reason": self.reason or self._missing_reason(),
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,
             "tables": self.tables,

@@ -201,6 +201,7 @@ def step_preflight(run: SoakRun) -> None:
 def step_run_dir(run: SoakRun) -> None:
     run.dirs.create()
     run.result.final_stop = run.replica_checks.final_stop
+    run.result.asked_checks = run.replica_checks.asked(run.params.duration_s)
     run.config = LitestreamConfig(
         db_path=run.dirs.db,
         metrics_addr=f"127.0.0.1:{free_port()}",

@@ -30,6 +30,38 @@ class ReplicaChecks:
     def for_run_json(self) -> dict[str, Any]:
         return asdict(self)
 
+    def asked(self, duration_s: float) -> list[str]:
+        """The checks these flags ask for, each of which result.json must hold for a pass."""
+        return list(
+            asked_checks(
+                self.restore_every_s, self.final_stop, self.idle_s, self.pitr_samples, self.corrupt_object, duration_s
+            )
+        )
+
+
+def asked_checks(
+    restore_every_s: float,
+    final_stop: str,
+    idle_s: float,
+    pitr_samples: int,
+    corrupt_object: bool,
+    duration_s: float | None,
+) -> dict[str, str]:
+    """Check name -> the flag that asked for it. The one list both the soak (result.json must hold each) and the
+    analysis (an asked check never made is ``na``) read; periodic restores count only when shorter than the load."""
+    asked: dict[str, str] = {}
+    if restore_every_s > 0 and (duration_s is None or restore_every_s < duration_s):
+        asked["periodic_restore"] = asked["replica_age"] = f"--restore-every {restore_every_s:g}s"
+    if final_stop == "kill":
+        asked["crash_restore"] = "--final-stop kill"
+    if idle_s > 0:
+        asked["idle_quiet"] = f"--idle {idle_s:g}s"
+    if pitr_samples > 0:
+        asked["pitr"] = f"--pitr-samples {pitr_samples}"
+    if corrupt_object:
+        asked["corrupt_object"] = "--corrupt-object"
+    return asked
+
 
 def _duration_or_zero(text: str, flag: str) -> float:
     if str(text).strip() in ("0", "0s", "off"):

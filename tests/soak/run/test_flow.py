@@ -105,6 +105,17 @@ def test_final_stop_kill_needs_crash_restore_instead_of_catch_up() -> None:
     assert _result(**without_catch_up, crash_restore=True).status == "fail", "a SIGTERM run still needs catch_up"
 
 
+def test_an_asked_for_replica_check_never_recorded_is_no_pass() -> None:
+    """--pitr-samples asked for pitr: a run whose pitr step never recorded a check cannot pass, and says which."""
+    r = _result(**ALL)
+    r.asked_checks = ["pitr", "idle_quiet"]
+    r.check("idle_quiet", True, "quiet")
+    assert r.status == "fail" and r.missing_checks == ["pitr"]
+    assert r.to_json()["reason"] == "required check(s) never recorded: pitr"
+    r.check("pitr", True, "3 points restored")
+    assert r.status == "pass" and r.to_json()["reason"] is None
+
+
 def test_interrupted_wins() -> None:
     r = _result(**ALL)
     r.interrupted_by = "SIGINT"
