@@ -187,10 +187,21 @@ class Child:
         self._signal_group(signal.SIGKILL)
 
 
-def run_to_log(argv: Sequence[str], log: Path, *, env: Mapping[str, str] | None = None, timeout_s: float) -> int:
-    """Run a short command to completion in its own group, output appended to ``log``; its exit code."""
+def run_to_log(
+    argv: Sequence[str],
+    log: Path,
+    *,
+    env: Mapping[str, str] | None = None,
+    timeout_s: float,
+    started: Callable[[Child], None] | None = None,
+) -> int:
+    """Run a short command to completion in its own group, output appended to ``log``; its exit code.
+
+    ``started`` gets the child once it runs: a caller in another thread can then end its group (on Ctrl+C)."""
     child = Child(name=Path(argv[0]).name, argv=argv, log=log, env=env).start()
     assert child.proc is not None
+    if started is not None:
+        started(child)
     try:
         return child.proc.wait(timeout=timeout_s)
     except subprocess.TimeoutExpired:

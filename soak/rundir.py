@@ -25,7 +25,9 @@ LOGS: dict[str, str] = {
     "populate": "litestream-test populate",
     "monitor": "one readable block per monitor tick",
     "restore": "litestream restore",
-    "scratch-restore": "the periodic and point-in-time restores' litestream restore output",
+    "scratch-restore": "the periodic restores' litestream restore output",
+    "pitr-restore": "the point-in-time restores' litestream restore output",
+    "corrupt-restore": "the corrupt-object check's litestream restore output",
     "validate": "integrity check, row counts and digests of the restore",
     "s3": "the embedded S3 server (versitygw)",
     "build": "invoke build (with --src)",
@@ -115,8 +117,18 @@ class RunDir:
 
     @property
     def scratch_restore(self) -> Path:
-        """Where periodic and point-in-time restores go; each one replaces the last."""
+        """Where periodic restores go; each one replaces the last."""
         return self.root / "scratch-restore.db"
+
+    @property
+    def pitr_restore(self) -> Path:
+        """Where point-in-time restores go; each one replaces the last."""
+        return self.root / "pitr-restore.db"
+
+    @property
+    def corrupt_restore(self) -> Path:
+        """Where the corrupt-object check's restore goes (it must fail)."""
+        return self.root / "corrupt-restore.db"
 
     @property
     def file_replica(self) -> Path:
@@ -230,6 +242,8 @@ class Result:
     idle: dict[str, Any] | None = None  # the idle phase and what litestream did in it
     shape: list[dict[str, Any]] | None = None  # soak.analyze.shape criteria, judged ones also in checks
     failed_in: str | None = None  # the step of the first failed check: result.json's phase then, not the last step
+    # The replica checks run.json ``replica_checks`` asked for (ReplicaChecks.asked): each must be recorded to pass.
+    asked_checks: list[str] = field(default_factory=list)
 
     def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
         self.checks.append(Check(name, passed, detail, value))
@@ -242,12 +256,24 @@ class Result:
     def status(self) -> str:
         if self.interrupted_by:
             return "interrupted"
+        complete = not self.missing_checks
+        return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
+
+    @property
+    def missing_checks(self) -> list[str]:
+        """Required checks never recorded: the base ones, crash_restore after a kill, and every asked-for one."""
         names = {c.name for c in self.checks}
         required = {"no_crash", "catch_up", "restore", "integrity", "row_counts", "digests"}
         if self.final_stop == "kill":
             required = (required - {"catch_up"}) | {"crash_restore"}
-        complete = required <= names
-        return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
+        required |= set(self.asked_checks)
+        return sorted(required - names)
+
+    def _missing_reason(self) -> str | None:
+        missing = self.missing_checks
+        if not missing or self.interrupted_by:
+            return None
+        return f"required check(s) never recorded: {', '.join(missing)}"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -255,7 +281,7 @@ class Result:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "phase": self.failed_in or self.phase,
-            "reason": self.reason,
+            "reason": self.reason or self._missing_reason(),
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,
             "tables": self.tables,

@@ -334,6 +334,7 @@ class FinalKill(Model):
     """The SIGKILL that ended litestream (--final-stop kill)."""
 
     t: Time | None = Field(None, description="when it was sent")
+    after_load_s: float | None = Field(None, description="seconds from the load's stop to the kill (right after it)")
     floor_id: int | None = Field(None, description="newest id committed one sync interval + slack before it")
     source_max_id: int | None = Field(None, description="newest id in the source at the kill")
     restored_max_id: int | None = Field(None, description="newest id in the restore")

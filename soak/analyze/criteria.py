@@ -26,6 +26,9 @@ CriterionStatus = Literal["pass", "fail", "na"]  # na: no data to judge, never a
 Verdict = Literal["pass", "fail", "incomplete"]
 # Without these judged there is no verdict on the replica at all: the restore and the row-by-row comparison.
 REQUIRED = ("restore", "rows_and_digests")
+# The independent replica checks (soak.analyze.replica_criteria): one is a criterion only when run.json asked for it,
+# so an ``na`` one was asked for and never made: no PASS without it.
+REPLICA_CHECKS = ("periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object")
 SEED_DURATION_S = 8 * 3600.0
 SEED_MAX_CRITICAL = 10
 
@@ -205,9 +208,9 @@ def verdict(criteria: list[dict[str, Any]], run: RunOutcome | None = None) -> tu
     """(verdict, headline, reason): fail closed. ``reason`` is one line, None only for a pass.
 
     In order: a run still in progress is INCOMPLETE (its figures are partial); a failed criterion or a result.json
-    that says ``fail`` is FAIL; a run that did not finish, was interrupted, or left a REQUIRED criterion unjudged is
-    INCOMPLETE; PASS needs none of these, result.json ``status: pass``, and the REQUIRED criteria passed. Other
-    ``na`` criteria are listed as not judged and never count toward PASS.
+    that says ``fail`` is FAIL; a run that did not finish, was interrupted, or left a REQUIRED criterion (or a replica
+    check run.json asked for) unjudged is INCOMPLETE; PASS needs none of these, result.json ``status: pass``, and the
+    REQUIRED criteria passed. Other ``na`` criteria are listed as not judged and never count toward PASS.
     """
     run = run or RunOutcome()
     line = headline(criteria)
@@ -226,6 +229,7 @@ def verdict(criteria: list[dict[str, Any]], run: RunOutcome | None = None) -> tu
     if run.status == "interrupted":
         return "incomplete", line, f"the soak was interrupted: {run.reason or 'result.json gives no reason'}"
     unjudged = [status[name] for name in REQUIRED if status.get(name, {}).get("status") != "pass"]
+    unjudged += [status[name] for name in REPLICA_CHECKS if status.get(name, {}).get("status") == "na"]
     if unjudged:
         first = unjudged[0]
         detail = first.get("detail") or "no evidence"

@@ -12,13 +12,14 @@ import json
 from typing import Any
 
 from common.timestamps import parse_utc
-from soak.analyze.criteria import CriterionStatus, criterion
+from soak.analyze.criteria import REPLICA_CHECKS, CriterionStatus, criterion
 from soak.analyze.inputs import RunInputs
 from soak.run.periodic_restore import age_threshold_s
+from soak.run.replica_options import asked_checks
 from soak.rundir_schema import Check
 
 # The replica checks, in the order the soak makes them.
-ORDER = ("periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object")
+ORDER = REPLICA_CHECKS
 
 
 def _asked(inputs: RunInputs) -> dict[str, str]:
@@ -26,19 +27,15 @@ def _asked(inputs: RunInputs) -> dict[str, str]:
     rc = inputs.run.replica_checks if inputs.run is not None else None
     if rc is None:
         return {}
-    asked: dict[str, str] = {}
     duration = inputs.run.params.duration_s if inputs.run and inputs.run.params else None
-    if rc.restore_every_s and (duration is None or rc.restore_every_s < duration):
-        asked["periodic_restore"] = asked["replica_age"] = f"--restore-every {rc.restore_every_s:g}s"
-    if rc.final_stop == "kill":
-        asked["crash_restore"] = "--final-stop kill"
-    if rc.idle_s:
-        asked["idle_quiet"] = f"--idle {rc.idle_s:g}s"
-    if rc.pitr_samples:
-        asked["pitr"] = f"--pitr-samples {rc.pitr_samples}"
-    if rc.corrupt_object:
-        asked["corrupt_object"] = "--corrupt-object"
-    return asked
+    return asked_checks(
+        float(rc.restore_every_s or 0),
+        rc.final_stop or "term",
+        float(rc.idle_s or 0),
+        int(rc.pitr_samples or 0),
+        bool(rc.corrupt_object),
+        float(duration) if duration is not None else None,
+    )
 
 
 _THRESHOLDS: dict[str, Any] = {

@@ -2,8 +2,10 @@
 
 The replica is copied to a scratch prefix (S3) or directory (file replica), so the real one stays intact. The LTX
 object to damage is one the restore really reads: the last file of ``litestream restore -dry-run -json``'s plan
-(its newest). It is cut to half its size, then restored. A clean error is what a sound restore does; a restore that
-"succeeds" is a failure, and one that succeeds with data other than the source's is the worst result and says so.
+(its newest). It is cut to half its size, then restored. A clean error is what a sound restore does (exit 1, no Go
+panic); a crash (``panic:``, exit 2) or a death by a signal is no clean error; a restore that "succeeds" is a
+failure, and one that succeeds with data other than the source's is the worst result and says so. The copy is deleted
+afterwards, pass or fail (on a real bucket it would double the storage).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ class ScratchReplica(Protocol):
     @property
     def url(self) -> str: ...
     def url_of_original(self) -> str: ...
+    def remove(self) -> int: ...
 
 
 @dataclass
@@ -57,6 +60,14 @@ class FileScratch:
     @property
     def url(self) -> str:
         return f"file://{self.scratch}"
+
+    def remove(self) -> int:
+        """Delete the copy; the number of LTX files it held."""
+        if not self.scratch.exists():
+            return 0
+        n = sum(1 for p in self.scratch.rglob("*.ltx"))
+        shutil.rmtree(self.scratch)
+        return n
 
     def url_of_original(self) -> str:
         return f"file://{self.root}"
@@ -103,6 +114,18 @@ class S3Scratch:
     def url(self) -> str:
         return self.scratch_target.restore_url()
 
+    def remove(self) -> int:
+        """Delete every object under ``<prefix>-corrupt/``; how many."""
+        client = self.target.client()
+        removed = 0
+        prefix = self.target.prefix + SUFFIX + "/"
+        for page in client.get_paginator("list_objects_v2").paginate(Bucket=self.target.bucket, Prefix=prefix):
+            keys = [{"Key": obj["Key"]} for obj in page.get("Contents", [])]
+            if keys:
+                client.delete_objects(Bucket=self.target.bucket, Delete={"Objects": keys, "Quiet": True})
+                removed += len(keys)
+        return removed
+
     def url_of_original(self) -> str:
         return self.target.restore_url()
 
@@ -120,7 +143,16 @@ def restore_plan(litestream: Path, url: str, out: Path, env: Mapping[str, str] |
 def check_corrupt_object(
     scratch: ScratchReplica, litestream: Path, source: Path, out: Path, log: Path, env: Mapping[str, str] | None
 ) -> tuple[bool, str, dict[str, Any]]:
-    """(passed, detail, value) of the ``corrupt_object`` check."""
+    """(passed, detail, value) of the ``corrupt_object`` check; the damaged copy is deleted afterwards, pass or fail."""
+    try:
+        return _check(scratch, litestream, source, out, log, env)
+    finally:
+        scratch.remove()
+
+
+def _check(
+    scratch: ScratchReplica, litestream: Path, source: Path, out: Path, log: Path, env: Mapping[str, str] | None
+) -> tuple[bool, str, dict[str, Any]]:
     for suffix in ("", "-wal", "-shm"):
         out.with_name(out.name + suffix).unlink(missing_ok=True)
     copied = scratch.copy()
@@ -135,12 +167,20 @@ def check_corrupt_object(
     with log.open("a") as fh:
         fh.write(f"# corrupt-object: L{level} {name} cut from {before} to {after} bytes\n$ {' '.join(argv)}\n")
         fh.flush()
+        offset = fh.tell()
         done = subprocess.run(argv, stdout=fh, stderr=subprocess.STDOUT, timeout=600, env=env, check=False)
     value["exit_code"] = done.returncode
     what = f"L{level} {name} cut from {before} to {after} bytes (file {len(plan)} of the restore plan)"
     if done.returncode != 0:
-        last = _last_line(log)
+        output = _output_since(log, offset)
+        last = _last_line(output)
         value["error"] = last
+        if done.returncode < 0:
+            return False, f"restore of the damaged replica ({what}) died by signal {-done.returncode}: {last}", value
+        if "panic:" in output or done.returncode != 1:
+            panic = next((ln.strip() for ln in output.splitlines() if ln.startswith("panic:")), last)
+            crashed = f"crashed (exit {done.returncode}), no clean error: {panic[:300]}"
+            return False, f"restore of the damaged replica ({what}) {crashed}", value
         return True, f"restore refused the damaged replica ({what}): exit {done.returncode}, {last}", value
     if not out.exists():
         return False, f"restore of the damaged replica ({what}) exited 0 without a database", value
@@ -151,6 +191,12 @@ def check_corrupt_object(
     return False, f"restore of the damaged replica ({what}) exited 0; it must fail with an error", value
 
 
-def _last_line(log: Path) -> str:
-    lines = [line.strip() for line in log.read_text(errors="replace").splitlines() if line.strip()]
+def _output_since(log: Path, offset: int) -> str:
+    with log.open("rb") as fh:
+        fh.seek(offset)
+        return fh.read().decode("utf-8", "replace")
+
+
+def _last_line(output: str) -> str:
+    lines = [line.strip() for line in output.splitlines() if line.strip()]
     return lines[-1][:300] if lines else "no output"

@@ -29,11 +29,19 @@ def kill_litestream(run: SoakRun) -> None:
     run.litestream.stop(grace_s=0)  # reap it
     floor = committed_by(run.dirs.db, killed_at - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
     top = max_id(run.dirs.db, busy_timeout_s=5)
-    run.result.kill = {"t": iso_utc(killed_at), "floor_id": floor, "source_max_id": top, "restored_max_id": None}
+    after_load = None if run.load_stopped_at is None else round(killed_at - run.load_stopped_at, 3)
+    run.result.kill = {
+        "t": iso_utc(killed_at),
+        "after_load_s": after_load,  # the load's stop to the kill: catch-up must not happen in between
+        "floor_id": floor,
+        "source_max_id": top,
+        "restored_max_id": None,
+    }
     run.result.rows_written = count_rows(run.dirs.db, busy_timeout_s=5).get(TABLE)
     run.say(
         f"  litestream SIGKILLed (no shutdown sync); the restore must hold load_test ids up to {floor} "
-        f"(committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill) of {top}"
+        f"(committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill) of {top}; "
+        f"killed {after_load if after_load is not None else '?'}s after the load stopped"
     )
 
 
@@ -45,10 +53,19 @@ def judge_crash_restore(run: SoakRun, comparison: Comparison) -> None:
     kill["restored_max_id"] = view.restored_max_id
     problem = view.problem()
     top = view.restored_max_id or 0
+    source_top = kill.get("source_max_id")
+    if problem is None and floor is None:
+        # Fail closed: without a floor nothing says which rows the replica owed (no row committed before it, or the
+        # source could not be read), so a short restore would pass unnoticed.
+        problem = (
+            "cannot judge: no floor (no load_test row committed "
+            f"{LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill could be read from the source)"
+        )
+    if problem is None and view.restored_max_id is None and source_top:
+        problem = f"the restore holds no load_test row, but the source holds ids up to {source_top}"
     if problem is None and floor is not None and top < floor:
         problem = f"the restore holds load_test ids up to {top}, but ids up to {floor} were committed before the kill"
     ok = problem is None
-    source_top = kill.get("source_max_id")
     detail = (
         f"after SIGKILL the restore is a clean prefix up to id {top} of {source_top}; "
         f"ids up to {floor} required (committed {LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S:g}s before the kill)"

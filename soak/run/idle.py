@@ -22,6 +22,13 @@ MAX_CHECKPOINTS = 1
 # a real v0.5.16 run came 1.0 s after the idle phase began (tests/fixtures/logs/idle); this slack keeps it out.
 SETTLE_SLACK_S = 2.0
 KEEP_LINES = 20
+# The shortest span worth judging after the settle: a checkpoint loop shows its second checkpoint within seconds.
+MIN_JUDGED_S = 10.0
+
+
+def min_idle_s(sync_s: float) -> float:
+    """The shortest --idle that judges anything: the first sync interval and the slack are not judged."""
+    return sync_s + SETTLE_SLACK_S + MIN_JUDGED_S
 
 
 @dataclass
@@ -37,12 +44,27 @@ class IdleActivity:
     error: str | None = None  # the log could not be read: nothing to judge, never quiet
 
     @property
+    def judged_s(self) -> float:
+        return self.end - self.judged_from
+
+    @property
     def quiet(self) -> bool:
-        return self.error is None and self.uploads <= MAX_UPLOADS and self.checkpoints <= MAX_CHECKPOINTS
+        """At most the allowed uploads and checkpoints; never when nothing could be judged (fail closed)."""
+        return (
+            self.error is None
+            and self.judged_s > 0
+            and self.uploads <= MAX_UPLOADS
+            and self.checkpoints <= MAX_CHECKPOINTS
+        )
 
     def detail(self) -> str:
         if self.error is not None:
             return f"cannot judge the idle phase: {self.error}"
+        if self.judged_s <= 0:
+            return (
+                f"cannot judge the idle phase: it lasted {self.end - self.start:.1f}s, all of it within the first "
+                f"sync interval and the {SETTLE_SLACK_S:g}s slack, which are not judged"
+            )
         span = self.end - self.judged_from
         text = (
             f"{self.uploads} L0 upload(s) and {self.checkpoints} checkpoint(s) in the {span:.0f}s of idle after the "

@@ -115,6 +115,7 @@ class SoakRun:
     replica_checks: ReplicaChecks = field(default_factory=ReplicaChecks)  # soak.run.replica_options
     periodic: PeriodicRestores | None = None
     profile: dict[str, Any] | None = None  # --profile: its name and load (soak.run.profiles); run.json
+    load_stopped_at: float | None = None  # epoch; result.json ``kill.after_load_s`` counts from it
 
     def children(self) -> list[Child]:
         return [c for c in (self.load, self.litestream) if c is not None]
@@ -200,6 +201,7 @@ def step_preflight(run: SoakRun) -> None:
 def step_run_dir(run: SoakRun) -> None:
     run.dirs.create()
     run.result.final_stop = run.replica_checks.final_stop
+    run.result.asked_checks = run.replica_checks.asked(run.params.duration_s)
     run.config = LitestreamConfig(
         db_path=run.dirs.db,
         metrics_addr=f"127.0.0.1:{free_port()}",
@@ -340,6 +342,7 @@ def step_monitor(run: SoakRun) -> None:
 def step_stop_load(run: SoakRun) -> None:
     assert run.load is not None
     code = run.load.stop(grace_s=15)
+    run.load_stopped_at = time.time()
     rows = count_rows(run.dirs.db, busy_timeout_s=5)
     run.result.rows_written = rows.get("load_test")
     run.say(f"  load stopped (exit {code}); load_test has {run.result.rows_written} rows")
@@ -388,10 +391,25 @@ def step_catch_up(run: SoakRun) -> None:
     run.say(f"  catch-up: {detail}")
 
 
+def step_final_kill(run: SoakRun) -> None:
+    """--final-stop kill, right after the load (and faults_off): SIGKILL, then the crash restore at once.
+
+    Nothing may run between the load's stop and the kill: a build whose uploads stall under load but flush once idle
+    would catch up meanwhile and pass crash_restore. The restore follows at once, before anything restarts
+    litestream (the idle phase does)."""
+    if run.replica_checks.final_stop != "kill":
+        raise Skip("--final-stop term: SIGTERM after the idle phase (stop_litestream)")
+    final_kill.kill_litestream(run)
+    _restore(run)
+
+
 def step_stop_litestream(run: SoakRun) -> None:
     assert run.litestream is not None
     if run.replica_checks.final_stop == "kill":
-        final_kill.kill_litestream(run)
+        if not run.litestream.alive():
+            raise Skip("--final-stop kill: litestream was SIGKILLed right after the load (final_kill)")
+        code = run.litestream.stop(grace_s=LITESTREAM_STOP_GRACE_S)  # restarted for the idle phase; judged already
+        run.say(f"  litestream (restarted for the idle phase) stopped (exit {code})")
         return
     started = time.monotonic()
     code = run.litestream.stop(grace_s=LITESTREAM_STOP_GRACE_S)
@@ -401,6 +419,12 @@ def step_stop_litestream(run: SoakRun) -> None:
 
 
 def step_restore(run: SoakRun) -> None:
+    if run.replica_checks.final_stop == "kill":
+        raise Skip("--final-stop kill: restored right after the kill (final_kill)")
+    _restore(run)
+
+
+def _restore(run: SoakRun) -> None:
     log = run.dirs.log("restore")
     started = time.monotonic()
     code = replica_steps.restore_replica(run, run.dirs.restored)
@@ -502,14 +526,17 @@ STEPS: list[Step[SoakRun]] = [
     Step("stop_load", "stop the load generator and count the rows it wrote", step_stop_load),
     Step("faults_off", "stop injecting, restart litestream if a kill left it down, proxies forward cleanly",
          step_faults_off),
+    Step("catch_up", "wait (bounded) until the replica's newest L0 holds the local TXID", step_catch_up),
+    Step("final_kill", "--final-stop kill: SIGKILL litestream right after the load (no sync), restore at once",
+         step_final_kill),
     Step("pitr", "restore at --pitr-samples recorded ticks (-timestamp, -txid) and compare with what they held",
          replica_steps.pitr),
     Step("idle", "--idle: nothing writes; litestream must settle (at most one L0 upload and one checkpoint)",
          replica_steps.idle_phase),
-    Step("catch_up", "wait (bounded) until the replica's newest L0 holds the local TXID", step_catch_up),
-    Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync (--final-stop kill: SIGKILL, no sync)",
-         step_stop_litestream),
-    Step("restore", "litestream restore from the replica into restored.db", step_restore),
+    Step("stop_litestream", "SIGTERM litestream and allow its shutdown sync (after --final-stop kill: stop the "
+         "one restarted for the idle phase)", step_stop_litestream),
+    Step("restore", "litestream restore from the replica into restored.db (after a kill: done by final_kill)",
+         step_restore),
     Step("verify", "integrity_check, then row counts and sha256 digests per user table", step_verify),
     Step("corrupt_object", "--corrupt-object: restore from a copy with one LTX object cut in half; it must fail",
          replica_steps.corrupt_object),
@@ -630,7 +657,7 @@ def banner(run: SoakRun) -> None:
 def stop_everything(run: SoakRun) -> None:
     """Stop the fault thread, every child (process groups; litestream with its shutdown-sync grace), proxies, the S3."""
     if run.periodic is not None:
-        run.periodic.stop()  # before the children: its restores read the replica litestream writes
+        run.periodic.stop(kill=True)  # before the children: its restores read the replica litestream writes
     if run.faults is not None:
         run.faults.halt()  # first: it must not restart litestream once the children are stopped
     for child in run.children():

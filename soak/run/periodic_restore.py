@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from common.processes import Child
 from common.timestamps import iso_utc, parse_utc
 from soak.faults.events import read_fault_events
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, max_id, view_of
@@ -63,6 +64,8 @@ class PeriodicRestores:
     _stop: threading.Event = field(default_factory=threading.Event)
     _thread: threading.Thread | None = None
     _highest: int | None = None
+    _child: Child | None = None  # the restore in flight (``track``), so ``stop`` can end its process group
+    _cut_off: bool = False  # ``stop`` killed the restore in flight: that cycle is not judged
 
     # -- the source's max id over time
     def sample(self, now: float | None = None) -> None:
@@ -93,6 +96,9 @@ class PeriodicRestores:
         else:
             error = "" if code == 0 else f"litestream restore exited {code}"
         seconds = time.time() - started
+        self._child = None
+        if self._cut_off:  # stop() ended this restore: it says nothing about the replica
+            return {"n": len(self.cycles) + 1, "t": iso_utc(started), "cut_off_by_stop": True}
         events = read_fault_events(self.faults_log).events if self.faults_log else []
         entry: dict[str, Any] = {
             "n": len(self.cycles) + 1,
@@ -103,8 +109,12 @@ class PeriodicRestores:
             "floor_t": iso_utc(floor_t),
         }
         excuse = _excuse(events, floor_t - FAULT_EXCUSE_S, started)
-        if error and self.restore_faults:
-            entry.update(ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults}")
+        window = fault_window(events, started, started + seconds) if error and self.restore_faults else None
+        if error and window:
+            # Only a fault active while the restore ran excuses its failure; any other failure is the replica's.
+            entry.update(
+                ok=True, problem=None, restore_excused_by=f"{error} through {self.restore_faults} during {window}"
+            )
             return self._keep(entry)
         if error:
             entry.update(ok=False, problem=error)
@@ -150,11 +160,29 @@ class PeriodicRestores:
                 next_at = time.monotonic() + self.every_s
             self._stop.wait(SAMPLE_S)
 
-    def stop(self, timeout_s: float = 120.0) -> None:
-        """Ask the thread to end and wait for a cycle in flight (a restore has its own timeout)."""
+    def track(self, child: Child) -> None:
+        """Called with each restore's child as it starts (soak.run.replica_steps passes it to run_to_log)."""
+        self._child = child
+
+    def stop(self, timeout_s: float = 120.0, *, kill: bool = False) -> None:
+        """Ask the thread to end and wait for a cycle in flight; ``kill`` (Ctrl+C, cleanup) ends its restore first.
+
+        A restore still running after ``timeout_s`` is killed too (its process group: it runs in its own session, so
+        nothing else would end it) and the thread joined again; a cycle cut off so is not judged."""
         self._stop.set()
+        if kill:
+            self._kill_in_flight()
         if self._thread is not None:
             self._thread.join(timeout_s)
+            if self._thread.is_alive():
+                self._kill_in_flight()
+                self._thread.join(10.0)
+
+    def _kill_in_flight(self) -> None:
+        child = self._child
+        if child is not None and child.alive():
+            self._cut_off = True
+            child.kill()
 
     # -- the verdict over the cycles
     def summary(self) -> tuple[bool, str, dict[str, Any]]:
@@ -194,6 +222,51 @@ class PeriodicRestores:
             return False, "no periodic restore gave a replica age", None
         worst = max(ages)
         return worst <= limit, f"replica age max {worst:.1f}s over {len(ages)} restores; must be <= {limit:g}s", worst
+
+
+# Faults that can make a restore fail while they last (start..end windows; kills and injected errors are added).
+_WINDOW_KINDS = {"outage", "latency", "reset", "http_error"}
+
+
+def fault_window(events: list[Any], since: float, until: float) -> str | None:
+    """The fault window of faults.log that overlaps [since, until], named (None: no fault was active then).
+
+    Windows: an outage's start..end, a whole-run latency/reset/error-rate fault's start..end (the whole run is one
+    window, and the name says so), an injected S3 error at its instant, a kill until its restart."""
+    opened: dict[tuple[str, Any], float] = {}
+    windows: list[tuple[str, float, float]] = []
+    for e in events:
+        t = parse_utc(e.t)
+        if t is None:
+            continue
+        n = e.detail.get("n")
+        label = f"{e.kind}{'' if n is None else f' {n}'}"
+        if e.kind in _WINDOW_KINDS and e.event == "start":
+            if e.kind == "http_error" and not e.detail.get("rate"):
+                continue  # the error proxy was up but injecting nothing
+            opened[(e.kind, n)] = t
+        elif e.kind in _WINDOW_KINDS and e.event == "end" and (e.kind, n) in opened:
+            begin = opened.pop((e.kind, n))
+            windows.append((_window_name(e.kind, label, begin, t), begin, t))
+        elif e.event == "inject" and e.kind == "http_error":
+            windows.append((f"an injected S3 error at {e.t}", t, t))
+        elif e.event == "inject" and e.kind == "kill":
+            opened[("kill", n)] = t
+        elif e.event == "inject" and e.kind == "restart" and ("kill", n) in opened:
+            windows.append((f"kill {n} (down until its restart)", opened.pop(("kill", n)), t))
+    for (kind, n), begin in opened.items():  # still open when the restore ran
+        label = f"{kind}{'' if n is None else f' {n}'}"
+        windows.append((_window_name(kind, label, begin, None), begin, float("inf")))
+    for name, begin, end in windows:
+        if begin <= until and end >= since:
+            return name
+    return None
+
+
+def _window_name(kind: str, label: str, begin: float, end: float | None) -> str:
+    if kind in ("latency", "reset", "http_error"):
+        return f"the {label} fault active for the whole run (the whole run is its window)"
+    return f"{label} ({iso_utc(begin)} to {'now' if end is None else iso_utc(end)})"
 
 
 def _excuse(events: list[Any], since: float, until: float) -> str | None:

@@ -8,8 +8,8 @@ spread over the run, ``litestream restore -timestamp T`` and ``-txid X`` must ea
 source (soak.run.replica_view: the load only inserts, so the source's rows up to any id are what they were then)
 whose max id lies between the rows committed one sync interval plus a slack before the tick and the rows committed
 at the tick; and the timestamp restore holds at least what the TXID restore holds (that TXID was listed before T).
-A point older than the snapshot retention may no longer be restorable: a clean error there is no failure, but a
-restore that succeeds with other data always is.
+A point older than the snapshot retention may no longer be restorable: litestream's own refusal there (``REFUSALS``)
+is no failure; any other error is, and so is a restore that succeeds with other data.
 """
 
 from __future__ import annotations
@@ -31,6 +31,12 @@ from soak.rundir import RunDir
 # newer by less than S3's one-second LastModified, and litestream then refuses that timestamp ("timestamp does not
 # exist"; seen on v0.5.16 with the embedded S3: tick 08:35:05.029, newest upload 08:35:05.242).
 LOAD_END_MARGIN_S = 5.0
+# litestream v0.5.16's refusals of a point it no longer holds, as ``litestream restore`` prints them (main.go
+# "Error: %s"): -timestamp before its oldest LTX file (replica.go CalcRestoreTarget), or no LTX file reaching the
+# point (ErrTxNotAvailable from CalcRestorePlan, cmd/litestream/restore.go). Anything else is a failure.
+REFUSALS = ("Error: timestamp does not exist", "Error: no matching backup files available")
+# The log the point-in-time restores' output is appended to (logs/<name>.log).
+PITR_LOG = "pitr-restore"
 
 # Restores the replica into a file with extra options (``-timestamp T`` or ``-txid X``); returns the exit code.
 PointRestore = Callable[..., int]
@@ -69,11 +75,28 @@ def _timestamp(epoch: float) -> str:
     return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+def refusal(output: str) -> str | None:
+    """The line of ``output`` that is litestream's refusal of a point it no longer holds (None: no such line)."""
+    for line in output.splitlines():
+        if line.strip() in REFUSALS:
+            return line.strip()
+    return None
+
+
 def restore_point(
-    dirs: RunDir, point: dict[str, Any], how: str, restore: PointRestore, retention_s: float
+    dirs: RunDir,
+    point: dict[str, Any],
+    how: str,
+    restore: PointRestore,
+    retention_s: float,
+    log: Path | None = None,
 ) -> dict[str, Any]:
-    """One restore (``how`` is ``timestamp`` or ``txid``) of one point, judged; the entry of the ``pitr`` check."""
-    scratch = dirs.scratch_restore
+    """One restore (``how`` is ``timestamp`` or ``txid``) of one point, judged; the entry of the ``pitr`` check.
+
+    ``log`` is where ``restore`` appends litestream's output (default logs/<PITR_LOG>.log): a failure is judged on it.
+    """
+    log = dirs.log(PITR_LOG) if log is None else log
+    scratch = dirs.pitr_restore
     for suffix in ("", "-wal", "-shm"):
         scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
     option = ["-timestamp", _timestamp(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
@@ -81,15 +104,25 @@ def restore_point(
     floor = committed_by(dirs.db, point["epoch"] - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
     entry: dict[str, Any] = {"how": how, "at": option[1], "tick_t": point["t"], "tick_rows": point["rows"]}
     entry.update(floor_id=floor, ceiling_id=ceiling)
+    offset = log.stat().st_size if log.is_file() else 0
     code = restore(scratch, *option)
     age = time.time() - point["epoch"]
     if code != 0:
+        refused = refusal(_appended(log, offset)) if code == 1 else None
         expired = age > retention_s
-        entry.update(ok=expired, restored=False, exit_code=code)
-        entry["problem"] = (
-            None if expired else f"litestream restore {' '.join(option)} exited {code} for a point within retention"
+        entry.update(ok=expired and refused is not None, restored=False, exit_code=code)
+        if not expired:
+            entry["problem"] = f"litestream restore {' '.join(option)} exited {code} for a point within retention"
+        elif refused is None:
+            entry["problem"] = (
+                f"litestream restore {' '.join(option)} exited {code} without refusing the point "
+                f"({' or '.join(repr(r) for r in REFUSALS)}); see {log}"
+            )
+        else:
+            entry["problem"] = None
+        entry["note"] = (
+            f"not restorable: {age:.0f}s old, retention {retention_s:g}s: {refused}" if entry["ok"] else None
         )
-        entry["note"] = f"not restorable: {age:.0f}s old, retention {retention_s:g}s" if expired else None
         return entry
     view = view_of(dirs.db, scratch, read_fault_events(dirs.faults_log).events)
     top = view.restored_max_id or 0
@@ -103,8 +136,23 @@ def restore_point(
     return entry
 
 
+def _appended(log: Path, offset: int) -> str:
+    """What was appended to ``log`` after ``offset`` bytes (the last 64 KiB of it)."""
+    try:
+        with log.open("rb") as fh:
+            fh.seek(max(offset, log.stat().st_size - 65536))
+            return fh.read().decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def judge_pitr(
-    dirs: RunDir, k: int, restore: PointRestore, retention_s: float, load_s: float | None = None
+    dirs: RunDir,
+    k: int,
+    restore: PointRestore,
+    retention_s: float,
+    load_s: float | None = None,
+    log: Path | None = None,
 ) -> tuple[bool, str, dict[str, Any]]:
     """(passed, detail, value) of the ``pitr`` check over K points, each restored by timestamp and by TXID."""
     chosen = points(dirs.metrics, k, load_s)
@@ -112,8 +160,8 @@ def judge_pitr(
         return False, "no monitor tick recorded a replica TXID and load_test rows: nothing to restore to", {}
     entries: list[dict[str, Any]] = []
     for point in chosen:
-        by_time = restore_point(dirs, point, "timestamp", restore, retention_s)
-        by_txid = restore_point(dirs, point, "txid", restore, retention_s)
+        by_time = restore_point(dirs, point, "timestamp", restore, retention_s, log)
+        by_txid = restore_point(dirs, point, "txid", restore, retention_s, log)
         t_top, x_top = by_time.get("restored_max_id"), by_txid.get("restored_max_id")
         if t_top is not None and x_top is not None and t_top < x_top:
             by_time.update(ok=False, problem=f"-timestamp holds ids up to {t_top}, -txid {x_top} (listed earlier)")

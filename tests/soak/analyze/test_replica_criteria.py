@@ -60,6 +60,22 @@ def test_a_failed_replica_check_fails_the_verdict(tmp_path: Path) -> None:
     assert analysis.verdict == "fail"
 
 
+def test_an_asked_for_check_never_made_keeps_the_verdict_from_pass(tmp_path: Path) -> None:
+    """Even with result.json saying pass (an older soak), a replica check run.json asked for and never made is no
+    PASS: the verdict is INCOMPLETE and names it."""
+    made = [
+        _check("periodic_restore", True, "5 periodic restores", {"cycles": 5, "failed": 0}),
+        _check("replica_age", True, "replica age max 0.7s", 0.7),
+        _check("idle_quiet", True, "quiet", 0),
+        _check("crash_restore", True, "a clean prefix", 10),
+    ]
+    analysis = analyze_run(_run(tmp_path, made), Thresholds())
+    assert analysis.verdict == "incomplete"
+    assert "pitr" in str(analysis.data["reason"])
+    made.append(_check("pitr", True, "3 points restored", {"points": 3, "failed": 0}))
+    assert analyze_run(_run(tmp_path / "all", made), Thresholds()).verdict == "pass"
+
+
 def test_a_run_that_asked_for_nothing_has_no_replica_criteria(tmp_path: Path) -> None:
     run = copy_rundir(tmp_path)
     names = set(_criteria(run))

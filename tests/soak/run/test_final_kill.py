@@ -4,13 +4,15 @@ before it is not, and neither is a restore that stops short of the floor."""
 from __future__ import annotations
 
 import io
+import sys
 import time
 from pathlib import Path
 
 from rich.console import Console
 
+from common.processes import Child
 from soak.run.db_compare import compare
-from soak.run.final_kill import judge_crash_restore
+from soak.run.final_kill import judge_crash_restore, kill_litestream
 from soak.run.overnight import SoakRun
 from soak.run.replica_options import ReplicaChecks
 from soak.run.replica_view import committed_by
@@ -23,7 +25,7 @@ KILL = time.time() - 60.0
 TIMES = {i: KILL - (300 - i) / 10 - 0.1 for i in range(1, 301)}
 
 
-def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = ()) -> SoakRun:
+def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = (), floor: int | None = 240) -> SoakRun:
     dirs = RunDir(tmp_path / "run").create()
     write_load_test(dirs.db, TIMES)
     write_load_test(dirs.restored, {i: t for i, t in TIMES.items() if i <= restored_upto}, skip=skip)
@@ -35,7 +37,12 @@ def _run(tmp_path: Path, *, restored_upto: int, skip: tuple[int, ...] = ()) -> S
         replica_checks=ReplicaChecks(final_stop="kill"),
     )
     run.result.final_stop = "kill"
-    run.result.kill = {"t": "2026-12-05T00:00:00.000Z", "floor_id": 240, "source_max_id": 300, "restored_max_id": None}
+    run.result.kill = {
+        "t": "2026-12-05T00:00:00.000Z",
+        "floor_id": floor,
+        "source_max_id": 300,
+        "restored_max_id": None,
+    }
     return run
 
 
@@ -77,3 +84,31 @@ def test_the_floor_is_read_from_the_rows_write_times(tmp_path: Path) -> None:
     assert committed_by(run.dirs.db, KILL - 6.05) == 240
     assert committed_by(run.dirs.db, KILL) == 300
     assert committed_by(run.dirs.db, KILL - 1000) is None
+
+
+def test_no_floor_cannot_be_judged_and_fails(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=300, floor=None)
+    passed, detail, _ = _crash(run)
+    assert not passed and "cannot judge: no floor" in detail
+
+
+def test_an_empty_restore_of_a_source_with_rows_fails(tmp_path: Path) -> None:
+    run = _run(tmp_path, restored_upto=0, floor=None)
+    passed, detail, _ = _crash(run)
+    assert not passed and "cannot judge: no floor" in detail
+    run = _run(tmp_path / "floor", restored_upto=0)
+    passed, detail, _ = _crash(run)
+    assert not passed and "holds no load_test row, but the source holds ids up to 300" in detail
+
+
+def test_the_kill_records_how_long_after_the_load_it_came(tmp_path: Path) -> None:
+    """A stand-in litestream (a sleeping process: only its SIGKILL matters here); the load stopped 2 s earlier."""
+    run = _run(tmp_path, restored_upto=300)
+    run.litestream = Child("litestream", [sys.executable, "-c", "import time; time.sleep(60)"], tmp_path / "ls.log")
+    run.litestream.start()
+    run.load_stopped_at = time.time() - 2.0
+    kill_litestream(run)
+    assert not run.litestream.alive()
+    assert run.result.kill is not None
+    assert 2.0 <= run.result.kill["after_load_s"] < 60, run.result.kill
+    assert run.result.kill["floor_id"] == 300 and run.result.kill["source_max_id"] == 300

@@ -27,9 +27,14 @@ def test_steps_run_in_the_issues_order() -> None:
     # their flags (README, "The replica, looked at independently").
     assert [s.name for s in STEPS] == [
         "binaries", "fault_tools", "s3_tool", "disk", "s3", "preflight", "fault_proxies", "run_dir", "populate",
-        "replicate", "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off", "pitr",
-        "idle", "catch_up", "stop_litestream", "restore", "verify", "corrupt_object", "shape",
+        "replicate", "load", "periodic_restores", "monitor", "periodic_verdict", "stop_load", "faults_off",
+        "catch_up", "final_kill", "pitr", "idle", "stop_litestream", "restore", "verify", "corrupt_object", "shape",
     ]  # fmt: skip
+    # Catch-up (or, with --final-stop kill, the kill and its restore) comes right after the load and its faults: a
+    # build whose uploads stall under load but flush once idle must not get minutes of PITR and idle to catch up.
+    names = [s.name for s in STEPS]
+    after_load = names[names.index("faults_off") + 1 : names.index("pitr")]
+    assert after_load == ["catch_up", "final_kill"]
     assert all(s.purpose and "\n" not in s.purpose for s in STEPS)
 
 
@@ -106,6 +111,17 @@ def test_phase_names_the_step_of_the_first_failure_not_the_last_step() -> None:
     r.check("periodic_restore", False, "cycle 2: integrity_check: wrong # of entries in index")
     r.phase = "corrupt_object"  # later steps ran (or were skipped)
     assert r.to_json()["phase"] == "periodic_verdict"
+
+
+def test_an_asked_for_replica_check_never_recorded_is_no_pass() -> None:
+    """--pitr-samples asked for pitr: a run whose pitr step never recorded a check cannot pass, and says which."""
+    r = _result(**ALL)
+    r.asked_checks = ["pitr", "idle_quiet"]
+    r.check("idle_quiet", True, "quiet")
+    assert r.status == "fail" and r.missing_checks == ["pitr"]
+    assert r.to_json()["reason"] == "required check(s) never recorded: pitr"
+    r.check("pitr", True, "3 points restored")
+    assert r.status == "pass" and r.to_json()["reason"] is None
 
 
 def test_interrupted_wins() -> None:

@@ -49,3 +49,12 @@ def test_a_litestream_that_keeps_uploading_and_checkpointing_is_not_quiet() -> N
 def test_no_log_is_never_quiet() -> None:
     activity = idle_activity(IDLE / "absent.log", 0.0, 60.0, 1.0)
     assert not activity.quiet and "cannot judge the idle phase" in activity.detail()
+
+
+def test_an_idle_phase_within_the_unjudged_settle_cannot_be_judged() -> None:
+    """2 s of idle: all of it is the first sync interval and the slack, so nothing was judged and nothing passes."""
+    start = _t("2026-12-05T07:48:33.848Z")
+    activity = idle_activity(IDLE / "v0.5.16-idle-60s.log", start, start + 2.0, 1.0)
+    assert (activity.uploads, activity.checkpoints) == (0, 0)
+    assert not activity.quiet
+    assert "cannot judge the idle phase: it lasted 2.0s" in activity.detail()

@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from common.processes import Child, run_to_log
+from soak.faults.events import FaultEventLog
 from soak.run.periodic_restore import PeriodicRestores, age_threshold_s
+from soak.rundir import RunDir
 from tests.support.lost_rows import write_load_test
 
 
@@ -124,15 +128,49 @@ def test_a_stale_replica_fails_replica_age(tmp_path: Path) -> None:
     assert f"must be <= {age_threshold_s():g}s" in detail
 
 
-def test_a_restore_failing_through_the_fault_proxies_is_not_judged_but_all_failing_is_no_pass(
+def _faults(tmp_path: Path, *events: tuple[str, str, float, dict[str, object]]) -> Path:
+    """A faults.log written by the soak's own writer: (kind, event, seconds from now, detail) each."""
+    log = FaultEventLog(tmp_path / "logs" / "faults.log", run_started=time.time() - 600)
+    for kind, event, offset, detail in events:
+        log.record(kind, event, at=time.time() + offset, **detail)  # type: ignore[arg-type]
+    return log.path
+
+
+def test_a_restore_failing_during_a_fault_window_is_not_judged_but_all_failing_is_no_pass(
     tmp_path: Path, source: Path
 ) -> None:
     periodic = _restorer(tmp_path, source, lambda out: 1)
     periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(tmp_path, ("outage", "start", -5, {"n": 1}))
     cycle = periodic.cycle()
     assert cycle["ok"] and cycle["restore_excused_by"].startswith("litestream restore exited 1 through the S3 fault")
+    assert "during outage 1" in cycle["restore_excused_by"]
     passed, detail, _ = periodic.summary()
     assert not passed and "none of 1 periodic restores got through the S3 faults" in detail
+
+
+def test_a_restore_failing_outside_every_fault_window_fails(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(
+        tmp_path,
+        ("outage", "start", -60, {"n": 1}),
+        ("outage", "end", -30, {"n": 1}),
+        ("kill", "inject", -20, {"n": 1}),
+        ("restart", "inject", -15, {"n": 1}),
+        ("http_error", "start", -600, {"rate": 0.0}),  # the error proxy injecting nothing is no fault
+    )
+    cycle = periodic.cycle()
+    assert not cycle["ok"] and cycle["problem"] == "litestream restore exited 1"
+    assert "restore_excused_by" not in cycle
+
+
+def test_a_whole_run_error_rate_is_one_window_and_says_so(tmp_path: Path, source: Path) -> None:
+    periodic = _restorer(tmp_path, source, lambda out: 1)
+    periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
+    periodic.faults_log = _faults(tmp_path, ("http_error", "start", -600, {"rate": 0.05}))
+    cycle = periodic.cycle()
+    assert cycle["ok"] and "the http_error fault active for the whole run" in cycle["restore_excused_by"]
 
 
 def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path, source: Path) -> None:
@@ -140,3 +178,35 @@ def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path
     periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"
     cycle = periodic.cycle()
     assert not cycle["ok"] and "missing ids 7 (1 row)" in cycle["problem"]
+
+
+def test_stop_kills_the_restore_in_flight_and_judges_no_cut_off_cycle(tmp_path: Path, source: Path) -> None:
+    """A restore that would run for a minute in its own session (a stand-in: only its process group matters here)."""
+    children: list[Child] = []
+
+    def slow_restore(out: Path) -> int:
+        def started(child: Child) -> None:
+            children.append(child)
+            periodic.track(child)
+
+        argv = [sys.executable, "-c", "import time; time.sleep(60)"]
+        return run_to_log(argv, tmp_path / "restore.log", timeout_s=120, started=started)
+
+    periodic = _restorer(tmp_path, source, slow_restore)
+    periodic.every_s = 0.1
+    periodic.start()
+    deadline = time.monotonic() + 20
+    while not children and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert children, "the restore started"
+    began = time.monotonic()
+    periodic.stop(kill=True)
+    assert time.monotonic() - began < 15, "stop() did not wait out the minute-long restore"
+    assert not children[0].alive(), "the restore's process group is gone"
+    assert periodic.cycles == [], "a cycle cut off by stop() is not judged"
+
+
+def test_each_kind_of_restore_has_its_own_scratch_file(tmp_path: Path) -> None:
+    dirs = RunDir(tmp_path)
+    paths = {dirs.scratch_restore, dirs.pitr_restore, dirs.corrupt_restore}
+    assert len(paths) == 3

@@ -7,8 +7,10 @@ import json
 import time
 from pathlib import Path
 
+import pytest
+
 from common.timestamps import iso_utc
-from soak.run.pitr import judge_pitr, points
+from soak.run.pitr import PITR_LOG, judge_pitr, points
 from soak.rundir import RunDir
 from tests.support.lost_rows import write_load_test
 
@@ -22,9 +24,22 @@ def _metrics(path: Path, ticks: list[tuple[float, float, int | None, int]]) -> N
     path.write_text("\n".join(lines) + "\n")
 
 
+def _refusing(dirs: RunDir, message: str = "Error: timestamp does not exist", code: int = 1) -> object:
+    """A stand-in restore that prints what litestream v0.5.16 prints when it refuses a point, and exits ``code``."""
+
+    def restore(out: Path, *options: str) -> int:
+        with dirs.log(PITR_LOG).open("a") as fh:
+            fh.write(f"litestream restore {' '.join(options)}\n{message}\n")
+        return code
+
+    return restore
+
+
 def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) -> None:
     now = time.time()
-    ticks = [(now - 600 + 60 * i, 60.0 * i, i, 100 * i) for i in range(1, 11)]  # elapsed 60..600
+    ticks: list[tuple[float, float, int | None, int]] = [
+        (now - 600 + 60 * i, 60.0 * i, i, 100 * i) for i in range(1, 11)
+    ]
     ticks.append((now - 600 + 60 * 10 + 30, 630.0, 11, 1000))  # idle tick after a 600 s load
     ticks.append((now - 100, 40.0, None, 50))  # no replica TXID: unusable
     _metrics(tmp_path / "metrics.jsonl", ticks)
@@ -39,7 +54,7 @@ def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_
     now = time.time()
     write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
     _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
-    passed, detail, value = judge_pitr(dirs, 2, lambda out, *options: 1, retention_s=300, load_s=600)
+    passed, detail, value = judge_pitr(dirs, 2, _refusing(dirs), retention_s=300, load_s=600)  # type: ignore[arg-type]
     entries = value["entries"]
     old = [e for e in entries if e["tick_rows"] == 50]
     recent = [e for e in entries if e["tick_rows"] == 250]
@@ -54,8 +69,28 @@ def test_only_points_older_than_retention_is_no_pass(tmp_path: Path) -> None:
     now = time.time()
     write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
     _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50)])
-    passed, detail, _ = judge_pitr(dirs, 3, lambda out, *options: 1, retention_s=120, load_s=600)
+    refuse = _refusing(dirs, "Error: no matching backup files available")
+    passed, detail, _ = judge_pitr(dirs, 3, refuse, retention_s=120, load_s=600)  # type: ignore[arg-type]
     assert not passed and "none of 2 point-in-time restores was possible" in detail
+
+
+@pytest.mark.parametrize(
+    ("message", "code"),
+    [
+        ("Error: cannot calc restore plan: non-contiguous ltx files: have up to 0000000000000003", 1),
+        ("panic: runtime error: index out of range [3] with length 3", 2),
+        ("Error: timestamp does not exist", -9),  # the refusal's words, but killed by a signal
+        ("", 1),
+    ],
+)
+def test_an_old_point_failing_other_than_by_litestreams_refusal_fails(tmp_path: Path, message: str, code: int) -> None:
+    dirs = RunDir(tmp_path).create()
+    now = time.time()
+    write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50)])
+    passed, detail, value = judge_pitr(dirs, 1, _refusing(dirs, message, code), 120, 600)  # type: ignore[arg-type]
+    assert not passed and "without refusing the point" in detail
+    assert not any(e["ok"] for e in value["entries"])
 
 
 def test_no_usable_tick_is_no_pass(tmp_path: Path) -> None:

@@ -118,7 +118,21 @@ def test_a_truncated_ltx_object_makes_the_restore_fail_with_an_error(tmp_path: P
     passed, detail, value = check_corrupt_object(scratch, rep.binary, rep.db, tmp_path / "corrupt.db", log, None)
     assert passed, detail
     assert value["exit_code"] != 0 and value["truncated_to"] == value["bytes"] // 2
-    assert (scratch.scratch / "ltx" / str(value["level"]) / value["name"]).stat().st_size == value["truncated_to"]
+    assert not scratch.scratch.exists(), "the damaged copy is deleted after the check"
+    assert "panic:" not in log.read_text() and value["exit_code"] == 1, "a clean error, no crash"
     assert (rep.replica / "ltx" / str(value["level"]) / value["name"]).stat().st_size == value["bytes"], (
         "original intact"
     )
+
+
+def test_a_point_before_the_replica_began_is_refused_by_litestream_itself(tmp_path: Path, rep: Replicated) -> None:
+    """A timestamp older than every LTX file: v0.5.16 says "timestamp does not exist", the one refusal accepted."""
+    before = time.time() - 60
+    rep.writing.set()
+    _wait(lambda: rep.replica.exists() and rep.rows() > 20)
+    time.sleep(2)
+    point: dict[str, Any] = {"t": "", "epoch": before, "txid": 1, "rows": 1}
+    dirs = RunDir(tmp_path)
+    entry = restore_point(dirs, point, "timestamp", lambda out, *o: rep.restore(out, *o), retention_s=10, log=rep.log)
+    assert entry["ok"] and entry["exit_code"] == 1, entry
+    assert "Error: timestamp does not exist" in entry["note"]

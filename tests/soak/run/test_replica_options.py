@@ -31,6 +31,7 @@ def test_defaults_and_values() -> None:
         ({"restore_every": "5s"}, "--restore-every '5s' is shorter than 10s"),
         ({"final_stop": "int"}, "--final-stop 'int' is unknown; choose term"),
         ({"idle": "two minutes"}, "--idle 'two minutes' is not a duration"),
+        ({"idle": "5s"}, "--idle '5s' is shorter than 13s: its first 3s (a sync interval and a slack)"),
         ({"pitr_samples": "three"}, "--pitr-samples 'three' is not a whole number"),
         ({"pitr_samples": -1}, "--pitr-samples must be 0 or more (got -1)"),
     ],
@@ -39,3 +40,21 @@ def test_each_bad_value_is_one_line_naming_the_flag(over: dict[str, object], mes
     with pytest.raises(UserError) as err:
         _parse(**over)
     assert message in str(err.value) and "\n" not in str(err.value)
+
+
+def test_the_shortest_idle_is_accepted() -> None:
+    assert _parse(idle="13s").idle_s == 13
+
+
+def test_each_flag_asks_for_its_checks_and_a_restore_interval_as_long_as_the_load_asks_for_none() -> None:
+    every = ReplicaChecks(restore_every_s=60, final_stop="kill", idle_s=30, pitr_samples=2, corrupt_object=True)
+    assert every.asked(600) == [
+        "periodic_restore",
+        "replica_age",
+        "crash_restore",
+        "idle_quiet",
+        "pitr",
+        "corrupt_object",
+    ]
+    assert every.asked(60)[:1] == ["crash_restore"], "no restore finishes within a load as long as the interval"
+    assert ReplicaChecks().asked(600) == []
