@@ -63,8 +63,8 @@ SETTINGS: dict[str, Setting] = {
         Setting("baseline.restore_slack_s", "10"),
         Setting("baseline.catch_up_ratio", "2"),
         Setting("baseline.catch_up_slack_s", "15"),
-        Setting("baseline.rss_ratio", "1.5"),
-        Setting("baseline.rss_slack_mib", "64"),
+        Setting("baseline.rss_ratio", "2"),
+        Setting("baseline.rss_slack_mib", "128"),
         Setting("baseline.l0_bytes_per_row_ratio", "1.5"),
         Setting("baseline.critical_errors_increase", "0"),
     )

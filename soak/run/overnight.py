@@ -502,7 +502,8 @@ def step_shape(run: SoakRun) -> None:
 
 # fmt: off
 STEPS: list[Step[SoakRun]] = [
-    Step("binaries", "find (--bin) or build (--src) both executables; read their versions", step_binaries),
+    Step("binaries", "find (--bin), build (--src) or install (--litestream) both executables; read versions",
+         step_binaries),
     Step("fault_tools", "install the fault proxies the options need (cached), before anything starts",
          step_fault_tools),
     Step("s3_tool", "install the embedded S3 server (pinned versitygw, cached) if no bucket is configured, before "
