@@ -39,7 +39,7 @@ from release.gate.go_test import ROOT_FAILS  # noqa: E402
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
     """No access log on stderr: the benchmark's output is its figures."""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 (the base class names it so)
+    def log_message(self, format: str, *args: Any) -> None:
         return
 
 
