@@ -36,12 +36,18 @@ from common.units import format_duration  # noqa: E402
 from release.gate.go_test import ROOT_FAILS  # noqa: E402
 
 
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    """No access log on stderr: the benchmark's output is its figures."""
+
+    def log_message(self, format: str, *args: Any) -> None:
+        return
+
+
 @contextlib.contextmanager
 def empty_release_server(root: Path) -> Iterator[str]:
     """An HTTP server on 127.0.0.1 with nothing published: every checksums.txt is a 404."""
     root.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *_args: None  # type: ignore[attr-defined]
+    handler = functools.partial(_QuietHandler, directory=str(root))
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
