@@ -61,8 +61,8 @@ SETTINGS: dict[str, Setting] = {
         # the gate's --baseline: a figure regresses above baseline x ratio + slack (release/gate/baseline.py)
         Setting("baseline.restore_ratio", "1.5"),
         Setting("baseline.restore_slack_s", "10"),
-        Setting("baseline.catch_up_ratio", "2"),
-        Setting("baseline.catch_up_slack_s", "15"),
+        Setting("baseline.replica_age_ratio", "2"),
+        Setting("baseline.replica_age_slack_s", "5"),
         Setting("baseline.rss_ratio", "2"),
         Setting("baseline.rss_slack_mib", "128"),
         Setting("baseline.l0_bytes_per_row_ratio", "1.5"),

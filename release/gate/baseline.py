@@ -70,7 +70,7 @@ def thresholds(settings: Settings) -> list[Threshold]:
 
     return [
         Threshold("restore_s", "restore time", get("restore_ratio"), get("restore_slack_s"), "s"),
-        Threshold("catch_up_s", "catch-up time", get("catch_up_ratio"), get("catch_up_slack_s"), "s"),
+        Threshold("replica_age_s", "replica age", get("replica_age_ratio"), get("replica_age_slack_s"), "s"),
         Threshold("rss_bytes_peak", "litestream peak RSS", get("rss_ratio"), get("rss_slack_mib") * MIB, "bytes"),
         Threshold(
             "l0_upload_bytes_per_row",
@@ -180,7 +180,7 @@ class Comparison:
 # Display units per figure, independent of the configured limits.
 _SHOWN = [
     Threshold("restore_s", "", 1, 0, "s"),
-    Threshold("catch_up_s", "", 1, 0, "s"),
+    Threshold("replica_age_s", "", 1, 0, "s"),
     Threshold("rss_bytes_peak", "", 1, 0, "bytes"),
     Threshold("l0_upload_bytes_per_row", "", 1, 0, "bytes/row"),
     Threshold("critical_errors", "", 1, 0, "count"),

@@ -27,11 +27,13 @@ def _dig(data: dict[str, Any], path: tuple[str, ...]) -> Any:
     return node
 
 
-def _restore_s(data: dict[str, Any]) -> Any:
-    """Seconds ``litestream restore`` took: the ``restore`` check's value in result.json (validation section)."""
+def _check_value(data: dict[str, Any], name: str) -> Any:
+    """A passed result.json check's figure (validation section): ``restore``'s seconds, ``replica_age``'s worst age
+    over the periodic restores (the lag independent evidence saw, also measured when ``--final-stop kill`` leaves no
+    catch-up)."""
     checks = _dig(data, ("validation", "checks"))
     for check in checks if isinstance(checks, list) else []:
-        if isinstance(check, dict) and check.get("name") == "restore" and check.get("passed"):
+        if isinstance(check, dict) and check.get("name") == name and check.get("passed"):
             value = check.get("value")
             return value if isinstance(value, int | float) and not isinstance(value, bool) else None
     return None
@@ -46,7 +48,8 @@ def key_figures(data: dict[str, Any]) -> dict[str, Any]:
     """The figures compared, flat: fixed ones, restore time, L0 bytes per row written, compactions per level,
     errors per class, verdict."""
     out: dict[str, Any] = {name: _dig(data, path) for name, path in FIGURES}
-    out["restore_s"] = _restore_s(data)
+    out["restore_s"] = _check_value(data, "restore")
+    out["replica_age_s"] = _check_value(data, "replica_age")
     out["l0_upload_bytes_per_row"] = _per_row(out["l0_upload_bytes"], out["rows_written"])
     for level, count in sorted((_dig(data, ("summary", "compactions")) or {}).items()):
         out[f"compactions_l{level}"] = count

@@ -17,7 +17,6 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,10 +70,6 @@ def points(metrics: Path, k: int, load_s: float | None = None) -> list[dict[str,
     return [ticks[i] for i in picked]
 
 
-def _timestamp(epoch: float) -> str:
-    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def refusal(output: str) -> str | None:
     """The line of ``output`` that is litestream's refusal of a point it no longer holds (None: no such line)."""
     for line in output.splitlines():
@@ -99,7 +94,7 @@ def restore_point(
     scratch = dirs.pitr_restore
     for suffix in ("", "-wal", "-shm"):
         scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
-    option = ["-timestamp", _timestamp(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
+    option = ["-timestamp", str(point["t"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
     ceiling = committed_by(dirs.db, point["epoch"])
     floor = committed_by(dirs.db, point["epoch"] - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
     entry: dict[str, Any] = {"how": how, "at": option[1], "tick_t": point["t"], "tick_rows": point["rows"]}

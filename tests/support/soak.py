@@ -16,6 +16,7 @@ import psutil
 
 from common.tools import CACHE_ENV, tools_cache_dir
 from soak.run.params import SoakParams, parse_params
+from soak.run.s3_server import ensure_versitygw
 from soak.run.tasks import overnight
 from tests.support.cli import run_invoke
 from tests.support.paths import PROJECT_ROOT
@@ -31,8 +32,15 @@ def clean_environ() -> dict[str, str]:
     return {**env, CACHE_ENV: str(tools_cache_dir())}
 
 
+def embedded_s3_installed() -> None:
+    """Wait for the embedded S3's install (CI starts it in the background; a cold one takes minutes) before a soak's
+    clock starts: a soak's own s3_tool step would wait on the same lock inside a test's 60-second phase timeout."""
+    ensure_versitygw(tools_cache_dir())
+
+
 def invoke_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """``invoke soak.overnight ...`` as a maintainer types it, with the test S3 server's dummy root keys."""
+    embedded_s3_installed()
     return run_invoke("soak.overnight", *args, base=clean_environ(), env={**FAKE_CREDS, **(env or {})}, timeout=timeout)
 
 
@@ -41,6 +49,7 @@ INTERVAL_S = 5
 
 def start_soak(run_dir: Path, *extra: str, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     """``invoke soak.overnight`` with the stand-ins, in its own process group like a terminal job."""
+    embedded_s3_installed()
     argv = [sys.executable, "-m", "invoke", "soak.overnight", "--bin", str(STANDINS), "--test-dir", str(run_dir)]
     argv += ["--initial-size", "1KB", "--interval", f"{INTERVAL_S}s", *extra]
     return subprocess.Popen(

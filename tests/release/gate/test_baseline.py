@@ -24,11 +24,14 @@ from tests.support.paths import PROJECT_ROOT
 MIB = 1024 * 1024
 
 
-def _run(tmp_path: Path, name: str, catch_up_s: float | None = 2.5) -> Path:
-    """A real soak run directory (v0.5.16 capture) with a catch-up time, analyzed into its analysis.json."""
+def _run(tmp_path: Path, name: str, replica_age_s: float | None = 0.7) -> Path:
+    """A real soak run directory (v0.5.16 capture) with a periodic restores' replica age (as a gate soak, killed at
+    the end, has instead of a catch-up time), to be analyzed into its analysis.json."""
     run = copy_rundir(tmp_path / name)
-    if catch_up_s is not None:
-        edit_json(run / "result.json", catch_up={"seconds": catch_up_s, "local_txid": 213, "replica_txid": 213})
+    if replica_age_s is not None:
+        checks = json.loads((run / "result.json").read_text())["checks"]
+        checks.append({"name": "replica_age", "passed": True, "detail": "replica age max", "value": replica_age_s})
+        edit_json(run / "result.json", checks=checks)
     return run
 
 
@@ -57,13 +60,13 @@ def _set_restore(run: Path, seconds: float) -> None:
 
 def test_the_same_run_twice_passes_every_threshold(tmp_path: Path) -> None:
     judged = _judged(_run(tmp_path, "a"), _run(tmp_path, "b"))
-    assert set(judged) == {"restore_s", "catch_up_s", "rss_bytes_peak", "l0_upload_bytes_per_row", "critical_errors"}
+    assert set(judged) == {"restore_s", "replica_age_s", "rss_bytes_peak", "l0_upload_bytes_per_row", "critical_errors"}
     assert all(j.status == "pass" for j in judged.values()), judged
     assert all(j.baseline == j.candidate and j.baseline is not None for j in judged.values())
     result = json.loads((tmp_path / "a" / "litestream-overnight-s3-20261201-065921" / "result.json").read_text())
     restore = next(c["value"] for c in result["checks"] if c["name"] == "restore")
     assert judged["restore_s"].baseline == restore
-    assert judged["catch_up_s"].baseline == 2.5
+    assert judged["replica_age_s"].baseline == 0.7
 
 
 def test_a_slower_restore_fails_only_beyond_ratio_plus_slack(tmp_path: Path) -> None:
@@ -76,10 +79,18 @@ def test_a_slower_restore_fails_only_beyond_ratio_plus_slack(tmp_path: Path) -> 
     assert judged.status == "fail" and judged.limit == 16.0 and "over the limit 16.0s" in judged.detail
 
 
-def test_a_slower_catch_up_fails(tmp_path: Path) -> None:
-    judged = _judged(_run(tmp_path, "a", catch_up_s=3.0), _run(tmp_path, "b", catch_up_s=3.0 * 2 + 15 + 1))
-    assert judged["catch_up_s"].status == "fail"
-    assert all(j.status == "pass" for name, j in judged.items() if name != "catch_up_s")
+def test_an_older_replica_fails_only_beyond_ratio_plus_slack(tmp_path: Path) -> None:
+    assert (
+        _judged(_run(tmp_path, "a", replica_age_s=1.0), _run(tmp_path, "b", replica_age_s=1.0 * 2 + 5))[
+            "replica_age_s"
+        ].status
+        == "pass"
+    )
+    judged = _judged(_run(tmp_path, "c", replica_age_s=1.0), _run(tmp_path, "d", replica_age_s=1.0 * 2 + 5 + 1))
+    assert judged["replica_age_s"].status == "fail" and "replica age 8.0s vs 1.0s (over the limit 7.0s)" in (
+        judged["replica_age_s"].detail
+    )
+    assert all(j.status == "pass" for name, j in judged.items() if name != "replica_age_s")
 
 
 def test_a_bigger_peak_rss_fails(tmp_path: Path) -> None:
@@ -118,12 +129,12 @@ def test_a_new_critical_error_fails(tmp_path: Path) -> None:
 
 def test_a_figure_missing_in_the_baseline_is_not_judged_and_fails(tmp_path: Path) -> None:
     compared = bl.compare_runs(
-        "v0.5.15", _analyze(_run(tmp_path, "a", catch_up_s=None)), _analyze(_run(tmp_path, "b")), _limits()
+        "v0.5.15", _analyze(_run(tmp_path, "a", replica_age_s=None)), _analyze(_run(tmp_path, "b")), _limits()
     )
     assert isinstance(compared, bl.Comparison)
     (missing,) = compared.unjudged
-    assert missing.figure == "catch_up_s" and missing.detail == "no value in the baseline"
-    assert compared.reason() == "not judged: catch-up time (no value in the baseline)"
+    assert missing.figure == "replica_age_s" and missing.detail == "no value in the baseline"
+    assert compared.reason() == "not judged: replica age (no value in the baseline)"
 
 
 def test_no_analysis_is_a_reason_not_a_comparison(tmp_path: Path) -> None:
@@ -139,7 +150,7 @@ def test_evidence_holds_the_judgement_and_soak_compares_table(tmp_path: Path) ->
     evidence = compared.write(tmp_path)
     data = json.loads(evidence.read_text())
     assert data["status"] == "pass" and data["baseline_version"] == "v0.5.15"
-    assert {row["figure"] for row in data["compare"]} >= {"restore_s", "catch_up_s", "l0_upload_bytes_per_row"}
+    assert {row["figure"] for row in data["compare"]} >= {"restore_s", "replica_age_s", "l0_upload_bytes_per_row"}
     assert "| restore_s |" in (tmp_path / "compare.md").read_text()
     assert compared.key_figure().startswith("vs v0.5.15: restore time ")
 
@@ -171,6 +182,15 @@ def test_baseline_option_is_a_release_tag(tmp_path: Path) -> None:
     assert parse_gate_args([*argv, "--baseline", "v0.5.15"], gates.GATE_NAMES).baseline is not None
     with pytest.raises(UserError, match=re.escape("--baseline '0.5.15' is not of the form vMAJOR.MINOR.PATCH")):
         parse_gate_args([*argv, "--baseline", "0.5.15"], gates.GATE_NAMES)
+
+
+def test_the_baseline_soak_gets_the_candidates_replica_check_flags_scaled_to_the_soak() -> None:
+    """Both soaks end with SIGKILL, restore during the load and idle: the same flags, so their figures compare."""
+    assert gates.gate_soak_replica_checks("30s") == [
+        "--final-stop", "kill", "--idle", "30s", "--restore-every", "10s", "--corrupt-object"
+    ]  # fmt: skip
+    assert gates.gate_soak_replica_checks("6m")[2:6] == ["--idle", "90s", "--restore-every", "90s"]
+    assert gates.gate_soak_replica_checks("1h")[2:6] == ["--idle", "120s", "--restore-every", "120s"]
 
 
 def test_without_baseline_the_ledger_has_no_baseline_row(tmp_path: Path) -> None:

@@ -100,6 +100,7 @@ def test_release_gate_with_a_baseline_on_the_pinned_release(litestream: RealLite
     out = tmp_path / "evidence"
     options = ["--src", str(src), "--version", PINNED, "--out", str(out), "--skip", "go_test", "--skip", "build"]
     options += ["--soak-duration", os.environ.get("GATE_E2E_SOAK_DURATION", "30s"), "--baseline", PINNED]
+    options += ["--soak-profiles", "none"]  # each profile is a 3-minute soak (test_profiles_gate.py)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
     env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
     proc = subprocess.run(
@@ -114,11 +115,11 @@ def test_release_gate_with_a_baseline_on_the_pinned_release(litestream: RealLite
     statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
     assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
     assert [gate["name"] for gate in report["gates"]] == [
-        "preflight", "go_test", "build", "soak", "analyze", "baseline", "formula"
+        "preflight", "go_test", "build", "upstream_suites", "soak", "analyze", "baseline", "profiles", "formula"
     ]  # fmt: skip
     assert statuses == {
-        "preflight": "pass", "go_test": "skipped", "build": "skipped", "soak": "pass", "analyze": "pass",
-        "baseline": "pass", "formula": "skipped",
+        "preflight": "pass", "go_test": "skipped", "build": "skipped", "upstream_suites": "skipped", "soak": "pass",
+        "analyze": "pass", "baseline": "pass", "profiles": "skipped", "formula": "skipped",
     }  # fmt: skip
     assert report["verdict"] == "partial" and report["options"]["baseline"] == PINNED
     row = next(gate for gate in report["gates"] if gate["name"] == "baseline")
@@ -130,4 +131,8 @@ def test_release_gate_with_a_baseline_on_the_pinned_release(litestream: RealLite
     candidate_run = json.loads((out / "soak" / "run" / "run.json").read_text())
     assert candidate_run["source"]["kind"] == "checkout"
     assert candidate_run["params"] == baseline_run["params"], "the baseline soak runs with the candidate's parameters"
+    assert candidate_run["replica_checks"] == baseline_run["replica_checks"]
+    assert candidate_run["replica_checks"]["final_stop"] == "kill"
+    judged = {t["figure"]: t for t in evidence["thresholds"]}
+    assert judged["replica_age_s"]["baseline"] is not None and judged["replica_age_s"]["candidate"] is not None
     assert "| baseline | ✔ pass |" in (out / "gate-report.md").read_text()
