@@ -38,6 +38,12 @@ def iso_utc(epoch: float | None) -> str | None:
     return format_utc(datetime.fromtimestamp(epoch, UTC))
 
 
+def iso_utc_us(epoch: float) -> str:
+    """Epoch seconds as ``2026-12-01T07:00:00.123456Z``: to the microsecond (rounded), for ``litestream restore
+    -timestamp``, where truncating to the millisecond could name a moment before the one recorded."""
+    return datetime.fromtimestamp(epoch, UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
 def parse_utc(text: str) -> float | None:
     """Epoch seconds of an ISO 8601 time (``Z`` or an offset; no zone is taken as UTC); None if it is not one."""
     try:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from common.timestamps import parse_utc
+from common.timestamps import iso_utc_us, parse_utc
 from soak.faults.events import read_fault_events
 from soak.run.periodic_restore import FLOOR_SLACK_S
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, committed_by, view_of
@@ -94,7 +94,7 @@ def restore_point(
     scratch = dirs.pitr_restore
     for suffix in ("", "-wal", "-shm"):
         scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
-    option = ["-timestamp", str(point["t"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
+    option = ["-timestamp", iso_utc_us(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
     ceiling = committed_by(dirs.db, point["epoch"])
     floor = committed_by(dirs.db, point["epoch"] - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
     entry: dict[str, Any] = {"how": how, "at": option[1], "tick_t": point["t"], "tick_rows": point["rows"]}

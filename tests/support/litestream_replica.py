@@ -1,7 +1,7 @@
 """A real ``litestream replicate`` of a small load_test database into a file replica, and a writer for it.
 
-For the replica-check tests: the binary comes from LITESTREAM_BIN_DIR (a `go install`ed release, e.g. v0.5.16 in
-/tmp/ls-bin-v0.5.16); without it the tests skip and say how to provide one.
+For the replica-check tests: the binary is the ``litestream`` fixture's (the pinned release unless LITESTREAM_BIN_DIR
+or LITESTREAM_SRC say otherwise), so they run on every machine, CI included.
 """
 
 from __future__ import annotations
@@ -15,18 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pytest
-
 from tests.support.lost_rows import LOAD_TEST
-
-
-def litestream_binary() -> Path:
-    """LITESTREAM_BIN_DIR/litestream, or a skip naming the variable."""
-    where = os.environ.get("LITESTREAM_BIN_DIR")
-    binary = Path(where) / "litestream" if where else None
-    if binary is None or not os.access(binary, os.X_OK):
-        pytest.skip("set LITESTREAM_BIN_DIR to a directory holding a real litestream (e.g. go install ...@v0.5.16)")
-    return binary
 
 
 @dataclass
@@ -66,10 +55,10 @@ class Replicated:
             conn.close()
 
 
-def replicated(tmp_path: Path) -> Iterator[Replicated]:
-    """Start litestream on a fresh WAL database and a writer (paused: ``writing.set()`` starts it)."""
+def replicated(tmp_path: Path, binary: Path) -> Iterator[Replicated]:
+    """Start ``binary`` (litestream) on a fresh WAL database and a writer (paused: ``writing.set()`` starts it)."""
     rep = Replicated(
-        binary=litestream_binary(),
+        binary=binary,
         db=tmp_path / "test.db",
         replica=tmp_path / "replica",
         log=tmp_path / "litestream.log",

@@ -1,6 +1,6 @@
-"""The replica checks on a real litestream (LITESTREAM_BIN_DIR): periodic restores pass while it replicates and
-fail as stalled once it is frozen; a point-in-time restore equals its recorded point; a truncated LTX object fails
-the restore with an error."""
+"""The replica checks on a real litestream (the ``litestream`` fixture: the pinned release in CI): periodic restores
+pass while it replicates and fail as stalled once it is frozen; a point-in-time restore equals its recorded point; a
+truncated LTX object fails the restore with an error."""
 
 from __future__ import annotations
 
@@ -18,14 +18,15 @@ from soak.run.corrupt_object import FileScratch, check_corrupt_object
 from soak.run.periodic_restore import PeriodicRestores
 from soak.run.pitr import restore_point
 from soak.rundir import RunDir
+from tests.support.litestream import RealLitestream
 from tests.support.litestream_replica import Replicated, replicated
 
 pytestmark = pytest.mark.litestream
 
 
 @pytest.fixture
-def rep(tmp_path: Path) -> Iterator[Replicated]:
-    yield from replicated(tmp_path)
+def rep(tmp_path: Path, litestream: RealLitestream) -> Iterator[Replicated]:
+    yield from replicated(tmp_path, litestream.litestream)
 
 
 def _wait(predicate: object, timeout: float = 30.0) -> None:
