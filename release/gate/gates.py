@@ -314,18 +314,24 @@ def evaluate_soak_repeat(run_dir: Path, commit: str | None, expected: int) -> Ou
 
 
 # The gate's periodic restores and idle phase: 2m each, a quarter of a shorter soak (at least 10s between restores,
-# at least 30s idle) so a 30-second soak still gets restores during its load and an idle phase in proportion.
+# at least 30s idle) so a 30-second soak still gets restores during its load and an idle phase in proportion. Its
+# monitor ticks (the points pitr restores to): 60s, a tenth of a soak shorter than 10 minutes, at least 5s.
 GATE_SOAK_CHECK_MAX_S = 120.0
+GATE_SOAK_TICK_S = (5.0, 60.0)
 
 
-def gate_soak_replica_checks(soak_duration: str) -> list[str]:
+def gate_soak_flags(soak_duration: str) -> list[str]:
     """The gate's soak looks at the replica independently: SIGKILL at the end (no shutdown sync can make it pass),
-    restores during the load, an idle phase that must stay quiet, and a damaged copy that must not restore (soak.run).
-    The candidate's soak and the baseline's get the same flags, so their figures compare."""
-    quarter = parse_duration(soak_duration, name="--soak-duration") / 4
-    every = round(min(max(quarter, 10.0), GATE_SOAK_CHECK_MAX_S))
-    idle = round(min(max(quarter, 30.0), GATE_SOAK_CHECK_MAX_S))
-    return ["--final-stop", "kill", "--idle", f"{idle}s", "--restore-every", f"{every}s", "--corrupt-object"]
+    restores during the load and at recorded ticks, an idle phase that must stay quiet, and a damaged copy that must
+    not restore (soak.run). The candidate's soak and the baseline's get the same flags, so their figures compare."""
+    seconds = parse_duration(soak_duration, name="--soak-duration")
+    every = round(min(max(seconds / 4, 10.0), GATE_SOAK_CHECK_MAX_S))
+    idle = round(min(max(seconds / 4, 30.0), GATE_SOAK_CHECK_MAX_S))
+    tick = round(min(max(seconds / 10, GATE_SOAK_TICK_S[0]), GATE_SOAK_TICK_S[1]))
+    return [
+        "--final-stop", "kill", "--idle", f"{idle}s", "--restore-every", f"{every}s", "--corrupt-object",
+        "--interval", f"{tick}s",
+    ]  # fmt: skip
 
 
 def soak(options: GateOptions, ledger: Ledger) -> Outcome:
@@ -335,7 +341,7 @@ def soak(options: GateOptions, ledger: Ledger) -> Outcome:
     bin_dir = ledger.facts.bin_dir
     source = ["--bin", str(bin_dir)] if bin_dir and bin_dir.is_dir() else ["--src", str(options.src)]
     args = ["soak.overnight", *source, "--duration", options.soak_duration, "--test-dir", str(run_dir)]
-    args += gate_soak_replica_checks(options.soak_duration)
+    args += gate_soak_flags(options.soak_duration)
     if options.chaos:
         args.append("--chaos")
     if options.soak_repeat > 1:
@@ -433,7 +439,7 @@ def baseline(options: GateOptions, ledger: Ledger) -> Outcome:
     out = evidence_dir(options, "baseline")
     run_dir, log = out / "run", out / "baseline.log"
     args = ["soak.overnight", "--litestream", options.baseline.tag, "--duration", options.soak_duration]
-    args += gate_soak_replica_checks(options.soak_duration)  # as the candidate's: killed, restored, idle, damaged
+    args += gate_soak_flags(options.soak_duration)  # as the candidate's: killed, restored, idle, damaged
     if options.chaos:
         args.append("--chaos")
     candidates = soak_runs(candidate) or [candidate]

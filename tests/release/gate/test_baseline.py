@@ -186,11 +186,13 @@ def test_baseline_option_is_a_release_tag(tmp_path: Path) -> None:
 
 def test_the_baseline_soak_gets_the_candidates_replica_check_flags_scaled_to_the_soak() -> None:
     """Both soaks end with SIGKILL, restore during the load and idle: the same flags, so their figures compare."""
-    assert gates.gate_soak_replica_checks("30s") == [
-        "--final-stop", "kill", "--idle", "30s", "--restore-every", "10s", "--corrupt-object"
+    assert gates.gate_soak_flags("30s") == [
+        "--final-stop", "kill", "--idle", "30s", "--restore-every", "10s", "--corrupt-object", "--interval", "5s"
     ]  # fmt: skip
-    assert gates.gate_soak_replica_checks("6m")[2:6] == ["--idle", "90s", "--restore-every", "90s"]
-    assert gates.gate_soak_replica_checks("1h")[2:6] == ["--idle", "120s", "--restore-every", "120s"]
+    assert gates.gate_soak_flags("6m")[2:6] == ["--idle", "90s", "--restore-every", "90s"]
+    assert gates.gate_soak_flags("6m")[-2:] == ["--interval", "36s"]  # ticks are pitr's points: ten of them
+    assert gates.gate_soak_flags("1h")[2:] == ["--idle", "120s", "--restore-every", "120s", "--corrupt-object",
+                                               "--interval", "60s"]  # fmt: skip
 
 
 def test_without_baseline_the_ledger_has_no_baseline_row(tmp_path: Path) -> None:

@@ -48,7 +48,7 @@ def test_the_baseline_soak_runs_with_the_candidates_flags(tmp_path: Path, monkey
     ledger.facts.run_dir = tmp_path / "ev" / "soak" / "run"
     outcome = gate_steps.baseline(options, ledger)
     candidate, base = seen
-    flags = gate_steps.gate_soak_replica_checks("40s")
+    flags = gate_steps.gate_soak_flags("40s")
     assert candidate[-len(flags) :] == flags and all(flag in base for flag in flags)
     assert base[base.index("--restore-every") + 1] == "10s" and base[base.index("--idle") + 1] == "30s"
     assert outcome.status == "fail" and outcome.reason and outcome.reason.startswith("INCOMPLETE: the baseline soak")
