@@ -12,11 +12,13 @@ import os
 import signal
 import socket
 import subprocess
+import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -64,6 +66,50 @@ def tail_lines(source: Path | str, n: int = 20) -> list[str]:
 def in_one_line(lines: Iterable[str], empty: str = "") -> str:
     """Lines joined with `` | ``, so an error about them stays one line."""
     return " | ".join(line.strip() for line in lines) or empty
+
+
+def end_group(proc: subprocess.Popen[Any], grace_s: float = 10.0) -> int | None:
+    """SIGTERM the process group ``proc`` leads (started with ``start_new_session``), wait up to ``grace_s``, then
+    SIGKILL the group: grandchildren (a test binary, the litestream it started) go too. Its exit code."""
+    if proc.poll() is None:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace_s)
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)  # the leader may be gone while its group lives on
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        proc.wait(timeout=5)
+    return proc.poll()
+
+
+def _interrupted(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt(f"signal {signum}")
+
+
+@contextlib.contextmanager
+def group_ended_on_exit(proc: subprocess.Popen[Any], grace_s: float = 10.0) -> Iterator[subprocess.Popen[Any]]:
+    """While inside, a SIGTERM to this process is raised as KeyboardInterrupt (as Ctrl+C is); on the way out, by
+    any route, a group ``proc`` still leads is ended (``end_group``). For long commands run in their own session
+    (``go test``), which Ctrl+C on the terminal no longer reaches, and which a plain ``terminate()`` would leave
+    their grandchildren behind."""
+    main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _interrupted) if main else None
+    try:
+        yield proc
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+        if proc.poll() is None or _group_alive(proc.pid):
+            end_group(proc, grace_s)
+
+
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except (ProcessLookupError, PermissionError):
+        return False
+    return True
 
 
 @dataclass
@@ -171,15 +217,7 @@ class Child:
         if self.proc is None:
             return None
         self.deliberate_stop = True
-        if self.proc.poll() is None:
-            self._signal_group(signal.SIGTERM)
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                self.proc.wait(timeout=grace_s)
-        # Grandchildren may outlive the leader; the group goes either way.
-        self._signal_group(signal.SIGKILL)
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            self.proc.wait(timeout=5)
-        return self.proc.poll()
+        return end_group(self.proc, grace_s)  # grandchildren may outlive the leader; the group goes either way
 
     def kill(self) -> None:
         """A deliberate SIGKILL of the group (for a fault layer): not counted as a crash."""

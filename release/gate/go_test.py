@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from common.errors import UserError
+from common.processes import group_ended_on_exit
 from common.secrets import without_tokens
 from common.units import format_duration
 from release.build.toolchain import go_env
@@ -205,34 +206,38 @@ def run_go_test(
     started = time.monotonic()
     try:
         with events_path.open("w") as events, stderr_path.open("w") as stderr:
+            # Its own session, ended as a group on Ctrl+C, SIGTERM or an error: the test binaries go with it.
             proc = subprocess.Popen(
-                command, cwd=src, env=go_test_env(), stdout=subprocess.PIPE, stderr=stderr, text=True
+                command,
+                cwd=src,
+                env=go_test_env(),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,
             )
-            assert proc.stdout is not None
-            lines, next_beat = _lines(proc.stdout), started + heartbeat_s
-            while True:
-                try:
-                    line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
-                except queue.Empty:
-                    line = ""
-                if line is None:
-                    break
-                if line:
-                    events.write(line)
-                    progress = record_event(summary, line)
-                    if progress:
-                        say(progress)
+            with group_ended_on_exit(proc):
+                assert proc.stdout is not None
+                lines, next_beat = _lines(proc.stdout), started + heartbeat_s
+                while True:
+                    try:
+                        line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
+                    except queue.Empty:
+                        line = ""
+                    if line is None:
+                        break
+                    if line:
+                        events.write(line)
+                        progress = record_event(summary, line)
+                        if progress:
+                            say(progress)
+                            next_beat = time.monotonic() + heartbeat_s
+                    if time.monotonic() >= next_beat:
+                        say(summary.progress(time.monotonic() - started))
                         next_beat = time.monotonic() + heartbeat_s
-                if time.monotonic() >= next_beat:
-                    say(summary.progress(time.monotonic() - started))
-                    next_beat = time.monotonic() + heartbeat_s
-            summary.exit_code = proc.wait()
+                summary.exit_code = proc.wait()
     except FileNotFoundError:
         raise UserError("go is not on PATH; install Go (see go.mod for the version)", where=str(out_dir)) from None
-    except KeyboardInterrupt:
-        proc.terminate()
-        proc.wait()
-        raise
     finally:
         (out_dir / "summary.json").write_text(json.dumps(summary.as_json(), indent=2) + "\n")
     if summary.build_failures:

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
+from common.processes import group_ended_on_exit
 from common.steps import Skip
 from common.units import format_duration
 from release.gate.go_test import go_test_env
@@ -266,12 +267,19 @@ def _run_one(
     next_beat = time.monotonic() + heartbeat_s
     try:
         with events_path.open("a") as events, stderr_path.open("a") as stderr:
+            # Its own session, ended as a group on Ctrl+C, SIGTERM or an error: the suite's litestream processes too.
             proc = subprocess.Popen(
-                command, cwd=scratch, env=go_test_env(), stdout=subprocess.PIPE, stderr=stderr, text=True
+                command,
+                cwd=scratch,
+                env=go_test_env(),
+                stdout=subprocess.PIPE,
+                stderr=stderr,
+                text=True,
+                start_new_session=True,
             )
-            assert proc.stdout is not None
-            lines = _lines(proc.stdout)
-            try:
+            with group_ended_on_exit(proc):
+                assert proc.stdout is not None
+                lines = _lines(proc.stdout)
                 while True:
                     try:
                         line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
@@ -287,10 +295,6 @@ def _run_one(
                         say(progress_line(report, time.monotonic() - started))
                         next_beat = time.monotonic() + heartbeat_s
                 return proc.wait()
-            except KeyboardInterrupt:
-                proc.terminate()
-                proc.wait()
-                raise
     except FileNotFoundError:
         raise UserError("go is not on PATH; install Go (see go.mod for the version)") from None
 
