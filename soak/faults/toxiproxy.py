@@ -1,6 +1,7 @@
 """TCP-level S3 faults through Toxiproxy: installed with ``go install`` at a pinned version, driven over its HTTP API.
 
-Fault → Toxiproxy mechanism (measured against moto with v2.12.0, see the README, "Soak under faults"):
+Fault → Toxiproxy mechanism (measured with v2.12.0 against moto, the test S3 server then; a TCP
+mechanism, so it holds for any S3 server behind the proxy; see the README, "Soak under faults"):
 - latency: a ``latency`` toxic on the downstream (answers are delayed by ``latency_ms``);
 - reset: a ``reset_peer`` toxic (TCP RST) with toxicity P — Toxiproxy rolls the dice once per connection;
 - outage: the proxy is *disabled*, so its listener closes: new connections are refused, open ones are cut.
