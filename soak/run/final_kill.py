@@ -45,8 +45,9 @@ def kill_litestream(run: SoakRun) -> None:
     )
 
 
-def judge_crash_restore(run: SoakRun, comparison: Comparison) -> None:
-    """The ``crash_restore`` check; when it holds, a load_test tail newer than the floor is no row_counts failure."""
+def judge_crash_restore(run: SoakRun, comparison: Comparison) -> bool:
+    """The ``crash_restore`` check (returned); when it holds, a load_test tail newer than the floor is no row_counts
+    failure, and no lost rows either."""
     kill = run.result.kill or {}
     floor = kill.get("floor_id")
     view = view_of(run.dirs.db, run.dirs.restored, read_fault_events(run.dirs.faults_log).events)
@@ -81,3 +82,4 @@ def judge_crash_restore(run: SoakRun, comparison: Comparison) -> None:
         table["source_sha256"] = view.source_sha256
         table["compared_upto_id"] = top
         run.note(f"load_test ids {top + 1}-{source_top} were committed within the last sync before the kill")
+    return ok
