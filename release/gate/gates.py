@@ -89,7 +89,7 @@ def read_json(path: Path) -> dict[str, Any] | None:
 def preflight(options: GateOptions, ledger: Ledger) -> Outcome:
     """Cheap checks first: clean checkout, version tag, toolchains, S3, tap token, single tap writer."""
     out = evidence_dir(options, "preflight")
-    report = checks.run_preflight(options.src, options.version, publish=options.publish)
+    report = checks.run_preflight(options.src, options.version, publish=options.publish, baseline=options.baseline)
     checks.print_status(report)
     path = checks.write_report(report, out)
     if report.head_sha:

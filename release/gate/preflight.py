@@ -29,6 +29,7 @@ from common.settings import Settings as ProjectSettings
 from common.versions import ReleaseVersion
 from release.build import checkout as gosrc
 from release.build import toolchain as gotoolchain
+from release.build.litestream_release import ensure_release
 from release.github import parse_github_url
 from release.homebrew.git_auth import TOKEN_ENV as TAP_TOKEN_ENV
 from release.homebrew.git_auth import describe_remote, git_auth
@@ -183,6 +184,16 @@ def check_embedded_s3() -> Check:
     return Check("s3 bucket", "ok", f"no S3 bucket configured: the soak uses its embedded S3, {binary}")
 
 
+def check_baseline(baseline: ReleaseVersion) -> Check:
+    """--baseline: install the release now (once, cached, as ``soak.overnight --litestream`` does), so a version the
+    Go module proxy does not serve fails here instead of after the builds, the suites and the candidate's soak."""
+    try:
+        installed = ensure_release(baseline.tag, say=False)
+    except UserError as exc:
+        return Check("baseline release", "fail", exc.line())
+    return Check("baseline release", "ok", f"{installed.version} installed in {installed.bin_dir}")
+
+
 def check_tap_push(settings: Settings, publish: bool) -> Check:
     """With --publish: the tap token is set and can push to the tap (git push --dry-run)."""
     if not publish:
@@ -260,9 +271,14 @@ def _guarded(name: str, check: Callable[[], Check]) -> Check:
 
 
 def run_preflight(
-    src: Path, version: ReleaseVersion, *, publish: bool, settings: Settings | None = None
+    src: Path,
+    version: ReleaseVersion,
+    *,
+    publish: bool,
+    settings: Settings | None = None,
+    baseline: ReleaseVersion | None = None,
 ) -> PreflightReport:
-    """Every check, in order; the report says which failed."""
+    """Every check, in order; the report says which failed. ``baseline`` (--baseline) adds its install check."""
     settings = settings or Settings.resolve()
     report = PreflightReport()
     report.checks.append(_guarded("clean checkout", lambda: check_checkout(src, report)))
@@ -271,6 +287,8 @@ def run_preflight(
     report.checks.append(_guarded("c compiler", check_c_compiler))
     report.checks.append(check_ruby())
     report.checks.append(check_s3(settings))
+    if baseline is not None:
+        report.checks.append(check_baseline(baseline))
     report.checks.append(check_tap_push(settings, publish))
     report.checks.append(check_goreleaser_brews(src, settings, version, publish))
     return report

@@ -10,9 +10,12 @@ from pathlib import Path
 import git
 import pytest
 
+from common.processes import free_port
 from common.versions import parse_version
+from release.build.litestream_release import install_release
 from release.gate import preflight
 from tests.support.checkouts import commit_file, make_checkout
+from tests.support.litestream import PINNED, RealLitestream
 from tests.support.s3_server import FAKE_CREDS, S3Server, s3_server
 
 __all__ = ["s3_server"]
@@ -175,3 +178,36 @@ def test_no_bucket_installs_the_embedded_s3(monkeypatch: pytest.MonkeyPatch, tmp
     monkeypatch.setenv("PATH", "/usr/bin:/bin")  # no go
     missing = preflight.check_s3(_settings(s3_bucket=""))
     assert missing.status == "fail" and "`go` is not on PATH" in missing.detail and "--endpoint" in missing.detail
+
+
+# --- --baseline: the release is installed before anything long runs ------------------------------------------------
+
+
+def test_a_baseline_release_is_installed_in_preflight(tmp_path: Path, litestream: RealLitestream) -> None:
+    """The pinned release (the cache CI fills at its start): preflight names it and where it is."""
+    install_release(PINNED, say=False)
+    src, _ = make_checkout(tmp_path / "src")
+    report = preflight.run_preflight(
+        src, parse_version("v0.6.0"), publish=False, settings=_settings(), baseline=parse_version(PINNED)
+    )
+    check = _check(report, "baseline release")
+    assert check.status == "ok" and check.detail.startswith(f"{PINNED} installed in ")
+    without = preflight.run_preflight(src, parse_version("v0.6.0"), publish=False, settings=_settings())
+    assert "baseline release" not in [c.name for c in without.checks], "no --baseline, no row"
+
+
+def test_a_baseline_the_proxy_cannot_serve_fails_preflight_in_one_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Before the builds, the suites and the candidate's soak: not an hour later, when the baseline soak starts."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "empty-cache"))
+    monkeypatch.setenv("GOPROXY", f"http://127.0.0.1:{free_port()}")
+    monkeypatch.setenv("GOMODCACHE", str(tmp_path / "empty-gomod"))
+    monkeypatch.setenv("GOFLAGS", "-mod=mod")
+    src, _ = make_checkout(tmp_path / "src")
+    report = preflight.run_preflight(
+        src, parse_version("v0.6.0"), publish=False, settings=_settings(), baseline=parse_version("v0.5.15")
+    )
+    check = _check(report, "baseline release")
+    assert check.status == "fail" and "\n" not in check.detail
+    assert "cannot list Litestream's versions" in check.detail and "GOPROXY" in check.detail
