@@ -107,11 +107,16 @@ def _growth(inputs: RunInputs, load: LoadStats | None) -> dict[str, Any]:
     """How many of up to ten consecutive stretches of samples saw the database grow.
 
     Source: metrics rows_total, else db_bytes, else the load generator's 5-s statistics; a source
-    with at least ten samples wins in that order, otherwise the densest one.
+    with at least ten samples wins in that order, otherwise the densest one. The ticks of an --idle phase are left
+    out: nothing writes then by design.
     """
+    idle = inputs.result.idle if inputs.result else None
+    idle_start = parse_utc(idle.start) if idle is not None and idle.start else None
     candidates: list[tuple[str, list[tuple[float, float]]]] = []
     if inputs.metrics:
-        candidates += [(name, inputs.metrics.values(name)) for name in ("rows_total", "db_bytes")]
+        for name in ("rows_total", "db_bytes"):
+            series = inputs.metrics.values(name)
+            candidates.append((name, [p for p in series if idle_start is None or p[0] < idle_start]))
     if load and load.write_rate_points:
         total, prev, points = 0.0, load.started_t or load.write_rate_points[0][0], []
         for t, rate in load.write_rate_points:

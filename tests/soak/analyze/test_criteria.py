@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from common.timestamps import iso_utc, parse_utc
 from soak.analyze.analysis import analyze_run
 from soak.analyze.criteria import CRITERIA, Thresholds, judge, verdict
 from soak.analyze.sections import rss_slope
@@ -78,6 +79,23 @@ def test_steady_growth_fails_when_rows_stop(run: Path) -> None:
     metrics.write_text("".join(json.dumps(t) + "\n" for t in ticks))
     c = _criteria(run)["steady_growth"]
     assert c["status"] == "fail" and c["value"] < 0.8
+
+
+def test_the_idle_phases_ticks_are_no_windows_of_growth(run: Path) -> None:
+    """--idle keeps the monitor ticking while nothing writes: those flat ticks failed a clean 30 s gate soak
+    (6/10 windows). The idle phase's ticks are left out; flat ticks during the load still fail."""
+    metrics = run / "metrics.jsonl"
+    ticks = [json.loads(line) for line in metrics.read_text().splitlines()]
+    last = ticks[-1]
+    start = parse_utc(last["t"])
+    assert start is not None
+    idle = [{**last, "t": iso_utc(start + 5 * n), "elapsed_s": last["elapsed_s"] + 5 * n} for n in range(1, 20)]
+    metrics.write_text("".join(json.dumps(t) + "\n" for t in ticks + idle))
+    flat = _criteria(run)["steady_growth"]
+    assert flat["status"] == "fail", "without the idle phase named, flat ticks are flat ticks"
+    edit_json(run / "result.json", idle={"start": iso_utc(start + 1), "end": iso_utc(start + 100)})
+    judged = _criteria(run)["steady_growth"]
+    assert judged["status"] == "pass" and judged["value"] == 1.0
 
 
 def test_snapshots_fail_without_enough_snapshot_lines(run: Path) -> None:
