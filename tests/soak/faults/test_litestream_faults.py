@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+import uuid
 from pathlib import Path
 
 import boto3
@@ -38,7 +39,7 @@ ENV = {k: v for k, v in os.environ.items() if k != "AWS_CA_BUNDLE"} | {
 }
 
 
-def config(db: Path, endpoint: str) -> str:
+def config(db: Path, endpoint: str, bucket: str) -> str:
     return f"""
 logging: {{level: debug, type: text}}
 snapshot: {{interval: 1h, retention: 24h}}
@@ -48,7 +49,7 @@ dbs:
     checkpoint-interval: 30s
     replica:
       type: s3
-      bucket: faults-exp
+      bucket: {bucket}
       path: db
       endpoint: {endpoint}
       region: us-east-1
@@ -89,13 +90,14 @@ def test_litestream_survives_the_fault_layer(
     logs = run / "logs"
     logs.mkdir(parents=True)
     db = run / "test.db"
+    bucket = f"faults-{uuid.uuid4().hex[:12]}"  # the S3 server is shared by the session: a bucket of its own
     boto3.client(
         "s3",
         endpoint_url=s3_endpoint,
         region_name="us-east-1",
         aws_access_key_id=FAKE_KEY,
         aws_secret_access_key=FAKE_SECRET,
-    ).create_bucket(Bucket="faults-exp")
+    ).create_bucket(Bucket=bucket)
     subprocess.run([tester, "populate", "-db", db, "-target-size", "2MB"], check=True, capture_output=True)
 
     options = dict(SCENARIOS[scenario])
@@ -106,8 +108,8 @@ def test_litestream_survives_the_fault_layer(
     events = FaultEventLog(logs / "faults.log", run_started=time.time())
     layer = FaultLayer(plan, events, run / "faults", cache=tools_cache)
     proxied = layer.start(s3_endpoint)
-    (run / "litestream.yml").write_text(config(db, proxied))
-    (run / "restore.yml").write_text(config(db, s3_endpoint))
+    (run / "litestream.yml").write_text(config(db, proxied, bucket))
+    (run / "restore.yml").write_text(config(db, s3_endpoint, bucket))
     ls_log = logs / "litestream.log"
     procs: list[subprocess.Popen[bytes]] = []
 
