@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from pathlib import Path
 
@@ -60,8 +61,13 @@ def typecheck(session: nox.Session) -> None:
 
 @nox.session(python=False)
 def tests(session: nox.Session) -> None:
-    """pytest; real-Litestream tests use the pinned release (or LITESTREAM_SRC); checkout-only ones skip without it."""
-    session.run(*TOOL, "pytest", "-q", "-rs", *session.posargs)
+    """pytest; real-Litestream tests use the pinned release (or LITESTREAM_SRC); checkout-only ones skip without it.
+
+    In TEST_WORKERS processes (default 4, pytest-xdist): most of the time goes to real soaks, restores and fault
+    experiments that wait on their children, so four share two cores well. ``TEST_WORKERS=0`` runs them in one."""
+    workers = os.environ.get("TEST_WORKERS", "4")
+    parallel = ["-n", workers] if workers not in ("", "0", "1") else []
+    session.run(*TOOL, "pytest", "-q", "-rs", *parallel, *session.posargs)
 
 
 # --- the release gate: preflight → go_test → build → upstream_suites → soak → analyze → formula (requires=) -----
