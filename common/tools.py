@@ -1,5 +1,6 @@
 """Pinned tools (the fault proxies, the embedded S3 server, GoReleaser): where they are installed once, the lock
-that keeps two installs of one tool apart, and one install command run with one-line errors.
+that keeps two installs of one tool apart, one install command run with one-line errors, and ``go_install``, the
+one way a pinned Go tool gets into the cache.
 
 The tools run as ``common.processes.Child`` processes, like every other child of the soak.
 """
@@ -9,7 +10,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import shutil
 import subprocess
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -49,3 +52,41 @@ def install_lock(directory: Path) -> Iterator[None]:
             yield
         finally:
             fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def go_install(
+    binary: Path,
+    package: str,
+    version: str,
+    *,
+    what: str,
+    no_go: str,
+    fix: str,
+    env: dict[str, str] | None = None,
+    timeout: float = 900,
+) -> Path:
+    """``binary`` from ``go install package@version`` (GOBIN its directory), installed once and then reused.
+
+    Built into a staging directory next to it, under the tool's install lock, and renamed into place only on
+    success, so a failed or interrupted install never looks installed and two processes never build it at once.
+    ``no_go``: the one line when `go` is not on PATH; ``fix``: what to do when the install fails; ``env``: extra
+    variables for the build (CGO_ENABLED=0 and GOWORK=off are always set)."""
+    if binary.is_file():
+        return binary
+    go = shutil.which("go")
+    if go is None:
+        raise UserError(no_go)
+    home = binary.parent.parent
+    with install_lock(home):
+        if binary.is_file():  # another process installed it while this one waited for the lock
+            return binary
+        staging = Path(tempfile.mkdtemp(prefix=f"{version}.partial-", dir=home))
+        build_env = {**os.environ, "GOBIN": str(staging), "GOWORK": "off", "CGO_ENABLED": "0", **(env or {})}
+        try:
+            run_install([go, "install", f"{package}@{version}"], env=build_env, what=what, fix=fix, timeout=timeout)
+            if binary.parent.exists():
+                shutil.rmtree(binary.parent)
+            staging.rename(binary.parent)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return binary

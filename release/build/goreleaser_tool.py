@@ -11,14 +11,11 @@ background (``.ci/run``); an install lock makes anyone else who asks meanwhile w
 
 from __future__ import annotations
 
-import os
-import shutil
 import subprocess
-import tempfile
 from pathlib import Path
 
 from common.errors import UserError
-from common.tools import install_lock, run_install, tools_cache_dir
+from common.tools import go_install, tools_cache_dir
 
 GORELEASER_VERSION = "v2.17.0"
 GORELEASER_MODULE = "github.com/goreleaser/goreleaser/v2"
@@ -40,36 +37,17 @@ def ensure_goreleaser(cache: Path | None = None) -> Path:
     The build goes to a staging directory renamed into place only when it succeeded, so a failed or interrupted
     install never leaves something that looks installed. A failure is one line with the fix.
     """
-    binary = goreleaser_binary(cache)
-    if binary.is_file():
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise UserError(
-            f"release.build runs GoReleaser {GORELEASER_VERSION}, which is installed with Go, but `go` is not on "
-            "PATH; install Go (https://go.dev/dl/) and put its bin/ directory on PATH"
-        )
-    home = binary.parent.parent
-    with install_lock(home):
-        if binary.is_file():  # another process installed it while this one waited for the lock
-            return binary
-        staging = Path(tempfile.mkdtemp(prefix=f"{GORELEASER_VERSION}.partial-", dir=home))
-        # GOTOOLCHAIN=auto: GoReleaser's go.mod asks for Go 1.26.4; an older local Go fetches it from the proxy.
-        env = {**os.environ, "GOBIN": str(staging), "GOWORK": "off", "CGO_ENABLED": "0", "GOTOOLCHAIN": "auto"}
-        try:
-            run_install(
-                [go, "install", f"{GORELEASER_MODULE}@{GORELEASER_VERSION}"],
-                env=env,
-                what=f"GoReleaser {GORELEASER_VERSION}",
-                fix=f"check that the Go module proxy is reachable (GOPROXY), or pre-install it: {install_command()}",
-                timeout=INSTALL_TIMEOUT_S,
-            )
-            if binary.parent.exists():
-                shutil.rmtree(binary.parent)
-            staging.rename(binary.parent)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return binary
+    return go_install(
+        goreleaser_binary(cache),
+        GORELEASER_MODULE,
+        GORELEASER_VERSION,
+        what=f"GoReleaser {GORELEASER_VERSION}",
+        no_go=f"release.build runs GoReleaser {GORELEASER_VERSION}, which is installed with Go, but `go` is not on "
+        "PATH; install Go (https://go.dev/dl/) and put its bin/ directory on PATH",
+        fix=f"check that the Go module proxy is reachable (GOPROXY), or pre-install it: {install_command()}",
+        env={"GOTOOLCHAIN": "auto"},  # GoReleaser's go.mod asks for Go 1.26.4; an older local Go fetches it
+        timeout=INSTALL_TIMEOUT_S,
+    )
 
 
 def goreleaser_version(binary: Path) -> str:

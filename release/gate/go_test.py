@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 from common.errors import UserError
 from common.processes import group_ended_on_exit
@@ -178,8 +179,51 @@ def _lines(stream: Iterable[str]) -> queue.Queue[str | None]:
             lines.put(line)
         lines.put(None)
 
-    threading.Thread(target=pump, name="go-test-output", daemon=True).start()
+    threading.Thread(target=pump, name="go-output", daemon=True).start()
     return lines
+
+
+def stream_go(
+    command: list[str],
+    cwd: Path,
+    events: TextIO,
+    stderr: TextIO,
+    *,
+    on_line: Callable[[str], bool],
+    heartbeat: Callable[[], None],
+    heartbeat_s: float,
+) -> int:
+    """Run a ``go test -json`` command to its end; its exit code. Each stdout line goes to ``events`` and to
+    ``on_line``; ``heartbeat()`` runs every ``heartbeat_s`` (pushed back when ``on_line`` returns True: it said
+    something). The command runs in its own session and is ended as a group on Ctrl+C, SIGTERM or an error, so the
+    test binaries (and the litestream processes they started) go with it. FileNotFoundError: no ``go``."""
+    proc = subprocess.Popen(
+        command,
+        cwd=cwd,
+        env=go_test_env(),
+        stdout=subprocess.PIPE,
+        stderr=stderr,
+        text=True,
+        start_new_session=True,
+    )
+    with group_ended_on_exit(proc):
+        assert proc.stdout is not None
+        lines, next_beat = _lines(proc.stdout), time.monotonic() + heartbeat_s
+        while True:
+            try:
+                line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
+            except queue.Empty:
+                line = ""
+            if line is None:
+                break
+            if line:
+                events.write(line)
+                if on_line(line):
+                    next_beat = time.monotonic() + heartbeat_s
+            if time.monotonic() >= next_beat:
+                heartbeat()
+                next_beat = time.monotonic() + heartbeat_s
+        return proc.wait()
 
 
 def _say(text: str) -> None:
@@ -206,36 +250,22 @@ def run_go_test(
     started = time.monotonic()
     try:
         with events_path.open("w") as events, stderr_path.open("w") as stderr:
-            # Its own session, ended as a group on Ctrl+C, SIGTERM or an error: the test binaries go with it.
-            proc = subprocess.Popen(
+
+            def on_line(line: str) -> bool:
+                progress = record_event(summary, line)
+                if progress:
+                    say(progress)
+                return bool(progress)
+
+            summary.exit_code = stream_go(
                 command,
-                cwd=src,
-                env=go_test_env(),
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                start_new_session=True,
+                src,
+                events,
+                stderr,
+                on_line=on_line,
+                heartbeat=lambda: say(summary.progress(time.monotonic() - started)),
+                heartbeat_s=heartbeat_s,
             )
-            with group_ended_on_exit(proc):
-                assert proc.stdout is not None
-                lines, next_beat = _lines(proc.stdout), started + heartbeat_s
-                while True:
-                    try:
-                        line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
-                    except queue.Empty:
-                        line = ""
-                    if line is None:
-                        break
-                    if line:
-                        events.write(line)
-                        progress = record_event(summary, line)
-                        if progress:
-                            say(progress)
-                            next_beat = time.monotonic() + heartbeat_s
-                    if time.monotonic() >= next_beat:
-                        say(summary.progress(time.monotonic() - started))
-                        next_beat = time.monotonic() + heartbeat_s
-                summary.exit_code = proc.wait()
     except FileNotFoundError:
         raise UserError("go is not on PATH; install Go (see go.mod for the version)", where=str(out_dir)) from None
     finally:

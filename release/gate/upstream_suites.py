@@ -12,22 +12,19 @@ from __future__ import annotations
 
 import json
 import os
-import queue
 import re
 import shutil
 import subprocess
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from common.errors import UserError
-from common.processes import group_ended_on_exit
 from common.steps import Skip
 from common.units import format_duration
-from release.gate.go_test import go_test_env
+from release.gate.go_test import stream_go
 from release.gate.suite_events import SuiteStream
 
 SUITE_DIR = "tests/integration"
@@ -233,18 +230,6 @@ def progress_line(report: SuiteReport, elapsed_s: float) -> str:
     return f"… upstream suites {format_duration(elapsed_s)}: {now}; {len(done)} profiles done, {failed} failed"
 
 
-def _lines(stream: Iterable[str]) -> queue.Queue[str | None]:
-    lines: queue.Queue[str | None] = queue.Queue()
-
-    def pump() -> None:
-        for line in stream:
-            lines.put(line)
-        lines.put(None)
-
-    threading.Thread(target=pump, name="upstream-suite-output", daemon=True).start()
-    return lines
-
-
 def _say(text: str) -> None:
     print(text, flush=True)
 
@@ -264,37 +249,23 @@ def _run_one(
     shown = " ".join(f"'{part}'" if "^" in part else part for part in command)
     report.commands.append(shown)
     say(f"$ (cd {scratch} && CGO_ENABLED=1 {shown})")
-    next_beat = time.monotonic() + heartbeat_s
     try:
         with events_path.open("a") as events, stderr_path.open("a") as stderr:
-            # Its own session, ended as a group on Ctrl+C, SIGTERM or an error: the suite's litestream processes too.
-            proc = subprocess.Popen(
+
+            def on_line(line: str) -> bool:
+                for text in report.stream.feed(line):
+                    say(text)
+                return False  # the progress line comes every heartbeat_s, assertion lines or not
+
+            return stream_go(
                 command,
-                cwd=scratch,
-                env=go_test_env(),
-                stdout=subprocess.PIPE,
-                stderr=stderr,
-                text=True,
-                start_new_session=True,
+                scratch,
+                events,
+                stderr,
+                on_line=on_line,
+                heartbeat=lambda: say(progress_line(report, time.monotonic() - started)),
+                heartbeat_s=heartbeat_s,
             )
-            with group_ended_on_exit(proc):
-                assert proc.stdout is not None
-                lines = _lines(proc.stdout)
-                while True:
-                    try:
-                        line = lines.get(timeout=max(0.1, next_beat - time.monotonic()))
-                    except queue.Empty:
-                        line = ""
-                    if line is None:
-                        break
-                    if line:
-                        events.write(line)
-                        for text in report.stream.feed(line):
-                            say(text)
-                    if time.monotonic() >= next_beat:
-                        say(progress_line(report, time.monotonic() - started))
-                        next_beat = time.monotonic() + heartbeat_s
-                return proc.wait()
     except FileNotFoundError:
         raise UserError("go is not on PATH; install Go (see go.mod for the version)") from None
 

@@ -10,8 +10,6 @@ mechanism, so it holds for any S3 server behind the proxy; see the README, "Soak
 from __future__ import annotations
 
 import json
-import os
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +17,7 @@ import requests
 
 from common.errors import UserError
 from common.processes import Child, environ_without, free_port
-from common.tools import run_install, tools_cache_dir
+from common.tools import go_install, tools_cache_dir
 
 TOXIPROXY_VERSION = "v2.12.0"
 TOXIPROXY_PACKAGE = "github.com/Shopify/toxiproxy/v2/cmd/server"
@@ -35,32 +33,16 @@ def toxiproxy_binary(cache: Path | None = None) -> Path:
 def ensure_toxiproxy(cache: Path | None = None) -> Path:
     """The pinned toxiproxy server binary, ``go install``-ed into the cache the first time."""
     binary = toxiproxy_binary(cache)
-    if binary.is_file():
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise UserError(
-            "Toxiproxy is needed for the S3 faults but `go` is not on PATH; install Go (https://go.dev/dl) "
-            "or drop --s3-latency/--s3-reset-rate/--s3-outage/--chaos"
-        )
-    staging = binary.parent.with_name(binary.parent.name + ".partial")
-    shutil.rmtree(staging, ignore_errors=True)
-    staging.mkdir(parents=True)
-    env = dict(os.environ, GOBIN=str(staging), GOWORK="off", CGO_ENABLED="0")
-    try:
-        run_install(
-            [go, "install", f"{TOXIPROXY_PACKAGE}@{TOXIPROXY_VERSION}"],
-            env=env,
-            what=f"Toxiproxy {TOXIPROXY_VERSION}",
-            fix="check that the Go module proxy is reachable (GOPROXY) or pre-install it with "
-            f"`GOBIN={binary.parent} go install {TOXIPROXY_PACKAGE}@{TOXIPROXY_VERSION}`",
-        )
-        if binary.parent.exists():
-            shutil.rmtree(binary.parent)
-        staging.rename(binary.parent)
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return binary
+    return go_install(
+        binary,
+        TOXIPROXY_PACKAGE,
+        TOXIPROXY_VERSION,
+        what=f"Toxiproxy {TOXIPROXY_VERSION}",
+        no_go="Toxiproxy is needed for the S3 faults but `go` is not on PATH; install Go (https://go.dev/dl) "
+        "or drop --s3-latency/--s3-reset-rate/--s3-outage/--chaos",
+        fix="check that the Go module proxy is reachable (GOPROXY) or pre-install it with "
+        f"`GOBIN={binary.parent} go install {TOXIPROXY_PACKAGE}@{TOXIPROXY_VERSION}`",
+    )
 
 
 class Toxiproxy:

@@ -15,15 +15,13 @@ from __future__ import annotations
 import errno
 import os
 import secrets
-import shutil
-import tempfile
 from pathlib import Path
 
 import requests
 
 from common.errors import UserError
 from common.processes import Child, environ_without, free_port
-from common.tools import install_lock, run_install, tools_cache_dir
+from common.tools import go_install, tools_cache_dir
 
 VERSITYGW_VERSION = "v1.8.0"
 VERSITYGW_MODULE = "github.com/versity/versitygw/cmd/versitygw"
@@ -49,36 +47,18 @@ def ensure_versitygw(cache: Path | None = None) -> Path:
     Built into a staging directory renamed into place only on success, under the install lock, so a failed or
     interrupted install never looks installed. No Go, or no module proxy: one line naming ``--endpoint``.
     """
-    binary = versitygw_binary(cache)
-    if binary.is_file():
-        return binary
-    go = shutil.which("go")
-    if go is None:
-        raise UserError(
-            f"the embedded S3 (versitygw {VERSITYGW_VERSION}) is installed with Go, but `go` is not on PATH; "
-            f"install Go (https://go.dev/dl/), {OTHER_S3}"
-        )
-    home = binary.parent.parent
-    with install_lock(home):
-        if binary.is_file():  # another process installed it while this one waited for the lock
-            return binary
-        staging = Path(tempfile.mkdtemp(prefix=f"{VERSITYGW_VERSION}.partial-", dir=home))
-        env = {**os.environ, "GOBIN": str(staging), "GOWORK": "off", "CGO_ENABLED": "0", "GOTOOLCHAIN": "auto"}
-        try:
-            run_install(
-                [go, "install", f"{VERSITYGW_MODULE}@{VERSITYGW_VERSION}"],
-                env=env,
-                what=f"the embedded S3 (versitygw {VERSITYGW_VERSION})",
-                fix=f"the Go module proxy (GOPROXY) must be reachable once, or pre-install it with "
-                f"`{install_command()}`, {OTHER_S3}",
-                timeout=INSTALL_TIMEOUT_S,
-            )
-            if binary.parent.exists():
-                shutil.rmtree(binary.parent)
-            staging.rename(binary.parent)
-        finally:
-            shutil.rmtree(staging, ignore_errors=True)
-    return binary
+    return go_install(
+        versitygw_binary(cache),
+        VERSITYGW_MODULE,
+        VERSITYGW_VERSION,
+        what=f"the embedded S3 (versitygw {VERSITYGW_VERSION})",
+        no_go=f"the embedded S3 (versitygw {VERSITYGW_VERSION}) is installed with Go, but `go` is not on PATH; "
+        f"install Go (https://go.dev/dl/), {OTHER_S3}",
+        fix=f"the Go module proxy (GOPROXY) must be reachable once, or pre-install it with "
+        f"`{install_command()}`, {OTHER_S3}",
+        env={"GOTOOLCHAIN": "auto"},
+        timeout=INSTALL_TIMEOUT_S,
+    )
 
 
 def check_xattrs(directory: Path) -> None:
