@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import git
 import pytest
@@ -44,6 +45,22 @@ def _tap_remote(tmp_path: Path) -> Path:
     return bare
 
 
+def _gate_passes(options: list[str], env: dict[str, str], out: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """``nox -s release_gate -- OPTIONS`` in the project; asserts it exited 0; its report and each gate's status."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    report = json.loads((out / "gate-report.json").read_text())
+    statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
+    assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    return report, statuses
+
+
 @pytest.mark.litestream
 @pytest.mark.timeout(5400)
 def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) -> None:
@@ -60,17 +77,7 @@ def test_release_gate_passes_end_to_end(litestream_src: Path, tmp_path: Path) ->
     (tmp_path / "no-releases").mkdir()
     with file_server(tmp_path / "no-releases") as releases:  # nothing published: the formula gate renders a preview
         env["INVOKE_RELEASE_URL_BASE"] = releases
-        proc = subprocess.run(
-            [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
-            cwd=PROJECT_ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-    report = json.loads((out / "gate-report.json").read_text())
-    statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
-    assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+        report, statuses = _gate_passes(options, env, out)
     assert set(statuses.values()) == {"pass"}
     assert report["verdict"] == "pass"
     head = git.Repo(litestream_src).head.commit.hexsha
@@ -103,17 +110,7 @@ def test_release_gate_with_a_baseline_on_the_pinned_release(litestream: RealLite
     options += ["--soak-profiles", "none"]  # each profile is a 3-minute soak (test_profiles_gate.py)
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
     env["INVOKE_TAP_REPO"] = str(_tap_remote(tmp_path))
-    proc = subprocess.run(
-        [sys.executable, "-m", "nox", "-f", str(PROJECT_ROOT / "noxfile.py"), "-s", "release_gate", "--", *options],
-        cwd=PROJECT_ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    report = json.loads((out / "gate-report.json").read_text())
-    statuses = {gate["name"]: gate["status"] for gate in report["gates"]}
-    assert proc.returncode == 0, f"{statuses}\n{proc.stdout[-6000:]}\n{proc.stderr[-3000:]}"
+    report, statuses = _gate_passes(options, env, out)
     assert [gate["name"] for gate in report["gates"]] == [
         "preflight", "go_test", "build", "upstream_suites", "soak", "analyze", "baseline", "profiles", "formula"
     ]  # fmt: skip

@@ -13,7 +13,8 @@ from release.gate.options import parse_gate_args
 COMMIT = "0" * 40
 
 
-def test_the_gate_soak_kills_idles_and_restores_periodically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def _captured_invokes(monkeypatch: pytest.MonkeyPatch) -> list[list[str]]:
+    """The gates' ``invoke`` command lines, captured instead of run (each exits 0)."""
     seen: list[list[str]] = []
 
     def fake_invoke(args: list[str], log_path: Path) -> int:
@@ -21,6 +22,11 @@ def test_the_gate_soak_kills_idles_and_restores_periodically(tmp_path: Path, mon
         return 0
 
     monkeypatch.setattr(gate_steps, "run_invoke", fake_invoke)
+    return seen
+
+
+def test_the_gate_soak_kills_idles_and_restores_periodically(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    seen = _captured_invokes(monkeypatch)
     argv = ["--src", str(tmp_path / "src"), "--version", "v0.5.16", "--out", str(tmp_path / "ev")]
     options = parse_gate_args(argv, gate_steps.GATE_NAMES)
     gate_steps.soak(options, Ledger.fresh(options, COMMIT, gate_steps.GATE_NAMES))
@@ -34,13 +40,7 @@ def test_the_gate_soak_kills_idles_and_restores_periodically(tmp_path: Path, mon
 def test_the_baseline_soak_runs_with_the_candidates_flags(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """Finding 1 of the review: a baseline soak stopped by SIGTERM next to a candidate killed at the end had no figure
     in common to compare, so the gate could never pass. Both get the same replica-check flags now."""
-    seen: list[list[str]] = []
-
-    def fake_invoke(args: list[str], log_path: Path) -> int:
-        seen.append(args)
-        return 0
-
-    monkeypatch.setattr(gate_steps, "run_invoke", fake_invoke)
+    seen = _captured_invokes(monkeypatch)
     argv = ["--src", str(tmp_path / "src"), "--version", "v0.5.16", "--out", str(tmp_path / "ev")]
     options = parse_gate_args([*argv, "--soak-duration", "40s", "--baseline", "v0.5.15"], gate_steps.GATE_NAMES)
     ledger = Ledger.fresh(options, COMMIT, gate_steps.GATE_NAMES)
