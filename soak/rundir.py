@@ -15,6 +15,10 @@ from typing import Any
 from common.timestamps import parse_run_stamp, utc_now
 from soak.rundir_schema import SCHEMA_VERSION
 
+# Exit status per verdict, the same from soak.overnight (result.json status) and soak.analyze: "could not tell" is
+# neither 0 nor a failure's 1.
+EXIT_CODES = {"pass": 0, "fail": 1, "incomplete": 3}
+
 NAME_PREFIX = "litestream-overnight-"
 NAME_GLOB = NAME_PREFIX + "*"  # every run directory's name, the old script's included
 
@@ -215,7 +219,7 @@ class RepeatDir:
 @dataclass
 class Check:
     name: str
-    passed: bool
+    passed: bool | None  # None: made, but there was nothing to judge it on (never a pass)
     detail: str
     value: Any = None
 
@@ -245,19 +249,29 @@ class Result:
     # The replica checks run.json ``replica_checks`` asked for (ReplicaChecks.asked): each must be recorded to pass.
     asked_checks: list[str] = field(default_factory=list)
 
-    def check(self, name: str, passed: bool, detail: str, value: Any = None) -> bool:
+    def check(self, name: str, passed: bool | None, detail: str, value: Any = None) -> bool:
+        """Record a check; ``passed=None`` says it could not be judged, which makes the run incomplete, not a pass."""
         self.checks.append(Check(name, passed, detail, value))
-        if not passed and self.reason is None:
+        if passed is False and self.reason is None:
             self.reason = f"{name}: {detail}"
             self.failed_in = self.phase
-        return passed
+        return passed is True
 
     @property
     def status(self) -> str:
+        """interrupted; fail (a check failed, or an error); incomplete (a required check missing or unjudged); pass."""
         if self.interrupted_by:
             return "interrupted"
-        complete = not self.missing_checks
-        return "pass" if complete and self.reason is None and all(c.passed for c in self.checks) else "fail"
+        if self.reason is not None or any(c.passed is False for c in self.checks):
+            return "fail"
+        if self.missing_checks or self.unjudged_checks:
+            return "incomplete"
+        return "pass"
+
+    @property
+    def unjudged_checks(self) -> list[Check]:
+        """Checks made without anything to judge them on (``passed: null``)."""
+        return [c for c in self.checks if c.passed is None]
 
     @property
     def missing_checks(self) -> list[str]:
@@ -269,11 +283,14 @@ class Result:
         required |= set(self.asked_checks)
         return sorted(required - names)
 
-    def _missing_reason(self) -> str | None:
-        missing = self.missing_checks
-        if not missing or self.interrupted_by:
+    def _incomplete_reason(self) -> str | None:
+        """Why a run that failed nothing still is no pass: checks never recorded, or recorded but not judged."""
+        if self.interrupted_by:
             return None
-        return f"required check(s) never recorded: {', '.join(missing)}"
+        missing, unjudged = self.missing_checks, self.unjudged_checks
+        parts = [f"required check(s) never recorded: {', '.join(missing)}"] if missing else []
+        parts += [f"{c.name} not judged: {c.detail}" for c in unjudged]
+        return "; ".join(parts) or None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -281,7 +298,7 @@ class Result:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "phase": self.failed_in or self.phase,
-            "reason": self.reason or self._missing_reason(),
+            "reason": self.reason or self._incomplete_reason(),
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,
             "tables": self.tables,

@@ -41,7 +41,7 @@ Time = Annotated[str, AfterValidator(_time), Label("time")]
 Number = int | float
 Kind = Literal["kill", "restart", "outage", "latency", "reset", "http_error"]
 Event = Literal["start", "end", "inject"]
-Status = Literal["pass", "fail", "interrupted"]
+Status = Literal["pass", "fail", "incomplete", "interrupted"]
 CheckName = Literal[
     "no_crash", "catch_up", "restore", "integrity", "row_counts", "digests",
     "periodic_restore", "replica_age", "crash_restore", "idle_quiet", "pitr", "corrupt_object",
@@ -255,7 +255,7 @@ class Check(Model):
     """One check the soak made."""
 
     name: CheckName | None = Field(None, description="which check")
-    passed: bool | None = Field(None, description="its outcome")
+    passed: bool | None = Field(None, description="its outcome; null: made, but nothing to judge it on (no pass)")
     detail: str | None = Field(None, description="one sentence")
     value: Any = Field(None, description="the figure it judged (seconds, rows, exit code, ...)")
 
@@ -390,7 +390,11 @@ class ResultJson(Model):
     """result.json: written once at the end, also on failure and interrupt."""
 
     schema_version: int | None = Field(None, description=f"always {SCHEMA_VERSION}")
-    status: Status | None = Field(None, description="pass only when every check ran and passed")
+    status: Status | None = Field(
+        None,
+        description="pass only when every check ran and passed; incomplete: none failed, but a required one is "
+        "missing or was not judged (exit 3)",
+    )
     started_at: Time | None = Field(None, description="when the soak started")
     ended_at: Time | None = Field(None, description="when it ended")
     phase: str | None = Field(
@@ -421,7 +425,7 @@ class RepeatRun(Model):
     fault_seed: int | None = Field(None, description="--fault-seed + n - 1; null without fault options")
     status: str | None = Field(
         None,
-        description="result.json status (pass, fail, interrupted); error: the run stopped on an error; "
+        description="result.json status (pass, fail, incomplete, interrupted); error: the run stopped on an error; "
         "not_run: the repeat stopped before it",
     )
     exit_code: int | None = Field(None, description="what soak.overnight would have exited with for this run")
@@ -435,6 +439,7 @@ class RepeatCheck(Model):
 
     passed: int | None = Field(None, description="runs in which it passed")
     failed: int | None = Field(None, description="runs in which it failed")
+    not_judged: int | None = Field(None, description="runs in which it was made but could not be judged")
     not_run: int | None = Field(None, description="runs that ended before it (or never ran)")
     failed_runs: list[int] | None = Field(None, description="the numbers of the runs where it failed")
 
@@ -443,8 +448,10 @@ class RepeatJson(Model):
     """repeat.json: rewritten after every run of ``--repeat N``, so an interrupted repeat keeps what it saw."""
 
     schema_version: int | None = Field(None, description=f"always {SCHEMA_VERSION}")
-    status: Literal["pass", "fail", "interrupted", "running"] | None = Field(
-        None, description="pass only when all N runs passed; fail when any failed"
+    status: Literal["pass", "fail", "incomplete", "interrupted", "running"] | None = Field(
+        None,
+        description="pass only when all N runs passed; fail when any failed; incomplete when none "
+        "failed but some could not be judged",
     )
     repeat: int | None = Field(None, description="N, the runs asked for")
     base_fault_seed: int | None = Field(None, description="--fault-seed (drawn when not given); null without faults")

@@ -256,13 +256,16 @@ def evaluate_soak_run(run_dir: Path, commit: str | None) -> Outcome:
     if result.get("status") != "pass":
         problems.append(f"soak status {result.get('status')!r}: {result.get('reason') or 'no reason given'}")
     checks = [check for check in result.get("checks") or [] if isinstance(check, dict)]
-    failed_checks = [str(check.get("name")) for check in checks if not check.get("passed")]
+    failed_checks = [str(check.get("name")) for check in checks if check.get("passed") is False]
     if failed_checks:
         problems.append(f"failed checks: {', '.join(failed_checks)}")
     made = {check.get("name") for check in checks}
-    unjudged = [name for name in REQUIRED_CHECKS if name not in made]
+    missing = [name for name in REQUIRED_CHECKS if name not in made]
+    if missing:
+        problems.append(f"not judged: result.json has no {', '.join(missing)} check")
+    unjudged = [str(check.get("name")) for check in checks if check.get("passed") is None]
     if unjudged:
-        problems.append(f"not judged: result.json has no {', '.join(unjudged)} check")
+        problems.append(f"not judged: {', '.join(unjudged)}")
     if not tables:
         problems.append("result.json has no table digests to compare")
     if mismatched:

@@ -3,7 +3,9 @@ the idle phase and point-in-time restores.
 
 The soak judged these itself (result.json ``checks``, soak.run.replica_steps); the analysis carries each into
 analysis.json as a criterion with its number and threshold. A check the run asked for (run.json ``replica_checks``)
-but never made, because the run ended first, is ``na``: never a pass. A check not asked for is no criterion at all.
+but never made, because the run ended first, is ``na``: never a pass; so is one made with nothing to judge it on
+(``passed: null``, e.g. replica_age when every periodic restore fell next to a kill). A check not asked for is no
+criterion at all.
 """
 
 from __future__ import annotations
@@ -66,7 +68,7 @@ def replica_criteria(inputs: RunInputs) -> list[dict[str, Any]]:
     for name in ORDER:
         check = made.get(name)
         if check is not None:
-            status: CriterionStatus = "pass" if check.passed else "fail"
+            status: CriterionStatus = "na" if check.passed is None else "pass" if check.passed else "fail"
             out.append(criterion(name, status, _value(name, check.value), _THRESHOLDS[name], check.detail or ""))
         elif name in asked:
             why = f"asked for by {asked[name]}, but result.json has no {name} check: the run ended before it"

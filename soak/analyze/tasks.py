@@ -22,10 +22,9 @@ from soak.analyze.criteria import Thresholds
 from soak.analyze.inputs import resolve_run_dir
 from soak.analyze.render.tables import VERDICT_WORD
 from soak.analyze.render.text import render_json, render_markdown, render_text
-from soak.rundir import RunDir
+from soak.rundir import EXIT_CODES, RunDir
 
 FORMATS = ("text", "json", "markdown", "html")
-EXIT_CODES = {"pass": 0, "fail": 1, "incomplete": 3}
 
 
 def _duration(text: str, flag: str) -> float:

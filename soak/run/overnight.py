@@ -60,7 +60,7 @@ from soak.run.s3 import (
     preflight,
 )
 from soak.run.s3_server import EmbeddedS3, ensure_versitygw
-from soak.rundir import Result, RunDir
+from soak.rundir import EXIT_CODES, Result, RunDir
 
 # More than litestream's default 30 s shutdown-sync-timeout (the shutdown-sync-timeout config key).
 LITESTREAM_STOP_GRACE_S = 40.0
@@ -480,7 +480,11 @@ def step_verify(run: SoakRun) -> None:
         if lost is not None:
             fh.write(f"  load_test row by row: {lost.summary()}\n")
         for check in r.checks:
-            fh.write(f"  {'PASS' if check.passed else 'FAIL'} {check.name}: {check.detail}\n")
+            fh.write(f"  {_word(check.passed)} {check.name}: {check.detail}\n")
+
+
+def _word(passed: bool | None) -> str:
+    return "PASS" if passed else "FAIL" if passed is False else "NOT JUDGED"
 
 
 def step_shape(run: SoakRun) -> None:
@@ -728,14 +732,14 @@ def disk_usage(root: Path) -> int:
 
 
 def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
-    """Run the steps in order; return the exit code (0 pass, 1 fail, 130/143 interrupted)."""
+    """Run the steps in order; return the exit code (0 pass, 1 fail, 3 incomplete, 130/143 interrupted)."""
     banner(run)
     code = 1
     try:
         with _signals_raise():
             try:
                 run_steps(steps or STEPS, run, say=run.say, before=_set_phase(run))
-                code = 0 if run.result.status == "pass" else 1
+                code = EXIT_CODES.get(run.result.status, 1)
             except ChildCrashed as crash:
                 _record_crash(run, crash.child)
             except Interrupted as intr:

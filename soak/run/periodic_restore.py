@@ -212,12 +212,20 @@ class PeriodicRestores:
             detail += f"; {refused} failed under the S3 faults and were not judged"
         return True, detail, value
 
-    def age_check(self) -> tuple[bool, str, float | None]:
-        """(passed, detail, max age) of the ``replica_age`` check."""
+    def age_check(self) -> tuple[bool | None, str, float | None]:
+        """(passed, detail, max age) of the ``replica_age`` check; passed is None when every restore was next to a
+        fault: the age was not judged, so the run cannot pass on it (fail closed)."""
         limit = age_threshold_s(self.sync_s, self.slack_s)
         ages = [c["age_s"] for c in self.cycles if c.get("age_s") is not None and not c.get("floor_excused_by")]
         if not ages and any(c.get("floor_excused_by") for c in self.cycles):
-            return True, "every periodic restore was next to a fault: replica age not judged", None
+            excused = sum(1 for c in self.cycles if c.get("floor_excused_by"))
+            window = FAULT_EXCUSE_S + self.sync_s + self.slack_s
+            return (
+                None,
+                f"all {excused} periodic restores came within {window:g}s of a kill, restart or outage; "
+                "space the faults wider apart than that to judge it",
+                None,
+            )
         if not ages:
             return False, "no periodic restore gave a replica age", None
         worst = max(ages)

@@ -23,7 +23,7 @@ from rich.text import Text
 from common.errors import UserError
 from common.timestamps import utc_now
 from soak.run.overnight import SoakRun, run_soak
-from soak.rundir import RepeatDir, RunDir
+from soak.rundir import EXIT_CODES, RepeatDir, RunDir
 
 INTERRUPT_CODES = (130, 143)
 MakeRun = Callable[[int, RunDir, int | None], SoakRun]
@@ -54,16 +54,18 @@ def tally(runs: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
                 names.append(check["name"])
     out: dict[str, dict[str, Any]] = {}
     for name in names:
-        row: dict[str, Any] = {"passed": 0, "failed": 0, "not_run": 0, "failed_runs": []}
+        row: dict[str, Any] = {"passed": 0, "failed": 0, "not_judged": 0, "not_run": 0, "failed_runs": []}
         for run, result in zip(runs, results, strict=True):
             found = [c for c in (result or {}).get("checks") or [] if isinstance(c, dict) and c.get("name") == name]
             if not found:
                 row["not_run"] += 1
             elif all(c.get("passed") is True for c in found):
                 row["passed"] += 1
-            else:
+            elif any(c.get("passed") is False for c in found):
                 row["failed"] += 1
                 row["failed_runs"].append(run["n"])
+            else:
+                row["not_judged"] += 1
         out[name] = row
     return out
 
@@ -79,11 +81,18 @@ def summary_line(record: dict[str, Any]) -> str:
     total = record["repeat"]
     text = f"{record['passed']} of {total} runs passed"
     failures = [f"{name} {failed_of(row, total)}" for name, row in record["checks"].items() if row["failed"]]
+    failures += [
+        f"{name} not judged in {row['not_judged']} of {total}"
+        for name, row in record["checks"].items()
+        if row.get("not_judged")
+    ]
     not_run = sum(1 for run in record["runs"] if run["status"] == "not_run")
     if failures:
         text += "; " + "; ".join(failures)
     errors = [
-        r for r in record["runs"] if r["status"] in ("error", "fail", "interrupted") and not r.get("failed_checks")
+        r
+        for r in record["runs"]
+        if r["status"] in ("error", "fail", "incomplete", "interrupted") and not r.get("failed_checks")
     ]
     text += "".join(f"; run {r['n']} {r['status']}: {r.get('reason') or 'no reason'}" for r in errors)
     if not_run:
@@ -92,11 +101,14 @@ def summary_line(record: dict[str, Any]) -> str:
 
 
 def _status(record: dict[str, Any]) -> str:
+    """fail if any run failed; pass if all passed; incomplete if the rest could not be judged; else interrupted."""
     statuses = [run["status"] for run in record["runs"]]
     if any(s in ("fail", "error") for s in statuses):
         return "fail"
     if all(s == "pass" for s in statuses):
         return "pass"
+    if all(s in ("pass", "incomplete") for s in statuses):
+        return "incomplete"
     return "interrupted"
 
 
@@ -104,14 +116,16 @@ def _entry(number: int, dirs: RunDir, seed: int | None, code: int | None) -> dic
     result = _result(str(dirs.root))
     lost = (result or {}).get("lost_rows") or {}
     failed = [
-        str(c.get("name")) for c in (result or {}).get("checks") or [] if isinstance(c, dict) and not c.get("passed")
+        str(c.get("name"))
+        for c in (result or {}).get("checks") or []
+        if isinstance(c, dict) and c.get("passed") is False
     ]
     status = (result or {}).get("status")
     return {
         "n": number,
         "run_dir": str(dirs.root),
         "fault_seed": seed,
-        "status": status if status in ("pass", "fail", "interrupted") else "fail",
+        "status": status if status in ("pass", "fail", "incomplete", "interrupted") else "fail",
         "exit_code": code,
         "reason": (result or {}).get("reason") if result else "no result.json was written",
         "failed_checks": failed,
@@ -123,7 +137,7 @@ def print_table(console: Console, record: dict[str, Any]) -> None:
     """Each check over the runs: ``3 of 3`` passed, ``failed 1 of 3 (run 2)``."""
     total = record["repeat"]
     table = Table(title=f"repeat: {total} runs of the same soak", title_justify="left")
-    for column in ("check", "passed", "failed", "not run"):
+    for column in ("check", "passed", "failed", "not judged", "not run"):
         table.add_column(column)
     for name, row in record["checks"].items():
         failed = failed_of(row, total)
@@ -131,6 +145,7 @@ def print_table(console: Console, record: dict[str, Any]) -> None:
             name,
             f"{row['passed']} of {total}",
             Text(failed, style="red") if row["failed"] else "-",
+            Text(str(row["not_judged"]), style="yellow") if row.get("not_judged") else "-",
             str(row["not_run"]) if row["not_run"] else "-",
         )
     console.print(table)
@@ -149,7 +164,8 @@ def run_repeat(
     console: Console,
     soak: Callable[[SoakRun], int] = run_soak,
 ) -> int:
-    """Run the soak ``count`` times; 0 only when every run passed (1 otherwise, 130/143 when interrupted).
+    """Run the soak ``count`` times; 0 only when every run passed (1 when any failed, 3 when the rest could not all
+    be judged, 130/143 when interrupted).
 
     ``soak`` runs one soak and returns its exit code (run_soak; tests give their own)."""
     runs: list[dict[str, Any]] = [
@@ -206,4 +222,4 @@ def run_repeat(
     console.print(Text(f"repeat summary in {parent.repeat_json}"))
     if code:
         return code
-    return 0 if record["status"] == "pass" else 1
+    return EXIT_CODES.get(record["status"], 1)

@@ -50,7 +50,7 @@ def test_a_wrong_type_is_dropped_with_a_warning_and_the_rest_kept() -> None:
     assert result.tables["load_test"].source_rows == 7128, "the rest of the same object stays"
     assert result.phase == "verify" and result.checks and result.checks[1].value == 0.75
     assert warnings == [
-        "result.json: 'status' is not valid (Input should be 'pass', 'fail' or 'interrupted'); ignored",
+        "result.json: 'status' is not valid (Input should be 'pass', 'fail', 'incomplete' or 'interrupted'); ignored",
         "result.json: 'rows_written' has an unexpected type (a string); ignored",
         "result.json.tables.load_test: 'restored_rows' has an unexpected type (true/false); ignored",
     ]

@@ -64,3 +64,26 @@ def restore_missing(tmp_path: Path) -> Path:
     result["checks"] = [c for c in result["checks"] if c["name"] != "restore"]
     (run / "result.json").write_text(json.dumps(result))
     return run
+
+
+def replica_age_not_judged(tmp_path: Path) -> Path:
+    """A --kill-every run with --restore-every whose every periodic restore fell next to a kill: result.json holds a
+    replica_age check with ``passed: null`` and says incomplete, as the soak writes it."""
+    run = copy_rundir(tmp_path)
+    detail = (
+        "all 2 periodic restores came within 36s of a kill, restart or outage; "
+        "space the faults wider apart than that to judge it"
+    )
+    result = json.loads((run / "result.json").read_text())
+    periodic = (
+        "2 periodic restores, each a clean prefix of the source, up to id 7000 at the last; 2 not judged on their "
+    )
+    periodic += "floor (a fault held the replica back)"
+    result["checks"] += [
+        {"name": "periodic_restore", "passed": True, "detail": periodic, "value": {"cycles": 2, "failed": 0}},
+        {"name": "replica_age", "passed": None, "detail": detail, "value": None},
+    ]
+    result.update(status="incomplete", reason=f"replica_age not judged: {detail}")
+    (run / "result.json").write_text(json.dumps(result))
+    edit_json(run / "run.json", replica_checks={"restore_every_s": 120, "final_stop": "term"})
+    return run

@@ -17,7 +17,7 @@ from release.gate.options import parse_gate_args
 from release.gate.runner import Gate, GateBody, run_gate
 from soak.rundir import RepeatDir
 from tests.support.analyze import copy_rundir, edit_json, run_invoke
-from tests.support.fail_closed import build_failed, in_progress, interrupted, restore_missing
+from tests.support.fail_closed import build_failed, in_progress, interrupted, replica_age_not_judged, restore_missing
 from tests.support.soak import FAKE_CREDS, STANDINS
 
 CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
@@ -25,6 +25,7 @@ CASES: dict[str, tuple[Callable[[Path], Path], str]] = {
     "interrupted": (interrupted, "soak status 'interrupted': interrupted by SIGINT during monitor"),
     "in progress": (in_progress, "INCOMPLETE: in progress: the soak (pid"),
     "restore missing": (restore_missing, "not judged: result.json has no restore check"),
+    "replica age not judged": (replica_age_not_judged, "soak status 'incomplete': replica_age not judged: all 2"),
 }
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from soak.analyze.criteria import CRITERIA, verdict
 from tests.support.analyze import copy_rundir, edit_json, run_invoke
-from tests.support.fail_closed import build_failed, in_progress, interrupted, restore_missing
+from tests.support.fail_closed import build_failed, in_progress, interrupted, replica_age_not_judged, restore_missing
 from tests.support.paths import PROJECT_ROOT
 
 
@@ -34,6 +34,11 @@ CASES = {
         restore_missing,
         3,
         "INCOMPLETE: not judged: restore (restore: result.json has no restore check (the soak ended in verify))",
+    ),
+    "replica age not judged": (
+        replica_age_not_judged,
+        3,
+        "INCOMPLETE: not judged: replica_age (replica_age: all 2 periodic restores came within 36s of a kill",
     ),
 }
 

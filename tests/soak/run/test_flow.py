@@ -18,7 +18,7 @@ from soak.run.litestream_config import Schedule
 from soak.run.monitor import Totals
 from soak.run.overnight import STEPS, SoakRun, run_soak, status_line
 from soak.run.params import check_free_disk, estimate_disk, human_bytes, replica_bytes
-from soak.rundir import Result, RunDir
+from soak.rundir import EXIT_CODES, Result, RunDir
 from tests.support.soak import soak_params as params
 
 
@@ -91,7 +91,7 @@ def test_status_pass_needs_every_check_passed() -> None:
     failed: dict[str, Any] = {**ALL, "digests": False}
     r = _result(**failed)
     assert r.status == "fail" and r.reason == "digests: detail"
-    assert _result(no_crash=True, catch_up=True).status == "fail", "a run that stopped early is no pass"
+    assert _result(no_crash=True, catch_up=True).status == "incomplete", "a run that stopped early is no pass"
 
 
 def test_final_stop_kill_needs_crash_restore_instead_of_catch_up() -> None:
@@ -99,10 +99,10 @@ def test_final_stop_kill_needs_crash_restore_instead_of_catch_up() -> None:
     without_catch_up = {k: v for k, v in ALL.items() if k != "catch_up"}
     killed = _result(**without_catch_up)
     killed.final_stop = "kill"
-    assert killed.status == "fail", "no crash_restore check: no pass"
+    assert killed.status == "incomplete", "no crash_restore check: no pass"
     killed.check("crash_restore", True, "a clean prefix")
     assert killed.status == "pass"
-    assert _result(**without_catch_up, crash_restore=True).status == "fail", "a SIGTERM run still needs catch_up"
+    assert _result(**without_catch_up, crash_restore=True).status == "incomplete", "SIGTERM still needs catch_up"
 
 
 def test_phase_names_the_step_of_the_first_failure_not_the_last_step() -> None:
@@ -118,10 +118,25 @@ def test_an_asked_for_replica_check_never_recorded_is_no_pass() -> None:
     r = _result(**ALL)
     r.asked_checks = ["pitr", "idle_quiet"]
     r.check("idle_quiet", True, "quiet")
-    assert r.status == "fail" and r.missing_checks == ["pitr"]
+    assert r.status == "incomplete" and r.missing_checks == ["pitr"]
     assert r.to_json()["reason"] == "required check(s) never recorded: pitr"
     r.check("pitr", True, "3 points restored")
     assert r.status == "pass" and r.to_json()["reason"] is None
+
+
+def test_a_check_made_without_anything_to_judge_is_incomplete_not_pass() -> None:
+    """replica_age when every periodic restore fell next to a kill: recorded as not judged (passed null), so the run
+    is incomplete (exit 3) with the check's own reason, and a real failure elsewhere still makes it fail."""
+    r = _result(**ALL)
+    r.check("replica_age", None, "all 2 periodic restores came within 36s of a kill, restart or outage")
+    data = r.to_json()
+    assert data["status"] == "incomplete" and EXIT_CODES[data["status"]] == 3
+    assert (
+        data["reason"] == "replica_age not judged: all 2 periodic restores came within 36s of a kill, restart or outage"
+    )
+    assert data["checks"][-1]["passed"] is None
+    r.check("pitr", False, "1 of 6 point-in-time restores failed")
+    assert r.status == "fail" and r.to_json()["reason"] == "pitr: 1 of 6 point-in-time restores failed"
 
 
 def test_interrupted_wins() -> None:
@@ -154,7 +169,8 @@ def test_the_soak_runner_holds_no_step_of_its_own(tmp_path: Path) -> None:
     """A step named monitor that does nothing records nothing: "no_crash" is the monitor step's own verdict."""
     run, _ = _run(tmp_path)
     run.dirs.create()
-    assert run_soak(run, [Step("monitor", "a stand-in that watches nothing", lambda run: None)]) == 1
+    code = run_soak(run, [Step("monitor", "a stand-in that watches nothing", lambda run: None)])
+    assert code == 3, "no check recorded: nothing judged, so incomplete (exit 3), not a pass"
     result = json.loads((run.dirs.root / "result.json").read_text())
     assert result["checks"] == [] and result["phase"] == "monitor"
 

@@ -173,6 +173,25 @@ def test_a_whole_run_error_rate_is_one_window_and_says_so(tmp_path: Path, source
     assert cycle["ok"] and "the http_error fault active for the whole run" in cycle["restore_excused_by"]
 
 
+def test_replica_age_is_not_judged_when_every_restore_fell_next_to_a_kill(tmp_path: Path, source: Path) -> None:
+    """A kill 10 s before the restore excuses its floor, so its age says nothing: the check is made but not judged
+    (passed None, never a pass); one restore clear of the kill judges the age again."""
+    periodic = _restorer(tmp_path, source, lambda out: _copy(source, out))
+    periodic.faults_log = _faults(tmp_path, ("kill", "inject", -10, {"n": 3}), ("restart", "inject", -8, {"n": 3}))
+    cycle = periodic.cycle()
+    assert cycle["ok"] and cycle["floor_excused_by"] == "kill 3 inject" and cycle["age_s"] is not None
+    passed, detail, worst = periodic.age_check()
+    assert passed is None and worst is None
+    assert detail == (
+        "all 1 periodic restores came within 36s of a kill, restart or outage; "
+        "space the faults wider apart than that to judge it"
+    )
+    periodic.faults_log = _faults(tmp_path / "later")
+    periodic.cycle()
+    passed, detail, worst = periodic.age_check()
+    assert passed is True and worst is not None and "over 1 restores" in detail
+
+
 def test_a_restore_that_gets_through_the_faults_is_judged_in_full(tmp_path: Path, source: Path) -> None:
     periodic = _restorer(tmp_path, source, lambda out: _copy(source, out, drop=(7,)))
     periodic.restore_faults = "the S3 fault proxies (http://127.0.0.1:1234)"

@@ -13,7 +13,7 @@ from rich.console import Console
 from common.errors import UserError
 from soak.run.overnight import SoakRun
 from soak.run.repeat import derived_seed, run_repeat
-from soak.rundir import RepeatDir, Result, RunDir
+from soak.rundir import EXIT_CODES, RepeatDir, Result, RunDir
 from soak.rundir_schema import RepeatJson, written_problems
 from tests.support.cli import assert_one_error_line, run_invoke
 from tests.support.rundir import problems_in
@@ -23,8 +23,8 @@ CHECKS = ("no_crash", "catch_up", "restore", "integrity", "row_counts", "digests
 
 
 def _fake_soak(outcomes: dict[int, object]) -> tuple[object, list[int | None]]:
-    """A soak that writes result.json as a real run would: ``outcomes[n]`` is the failing check, an exit code, or a
-    UserError to raise; seeds seen are collected."""
+    """A soak that writes result.json as a real run would: ``outcomes[n]`` is the failing check (``?name``: that
+    check not judged), an exit code, or a UserError to raise; seeds seen are collected."""
     seeds: list[int | None] = []
 
     def soak(run: SoakRun) -> int:
@@ -38,10 +38,11 @@ def _fake_soak(outcomes: dict[int, object]) -> tuple[object, list[int | None]]:
             result.interrupted_by, result.reason = "SIGINT", "interrupted by SIGINT during monitor"
         else:
             for name in CHECKS:
-                result.check(name, name != outcome, "differ: load_test" if name == outcome else "ok")
+                passed = None if outcome == f"?{name}" else name != outcome
+                result.check(name, passed, "differ: load_test" if name == outcome else "ok")
         run.dirs.create()
         run.dirs.write_result(result.to_json())
-        return outcome if isinstance(outcome, int) else (0 if result.status == "pass" else 1)
+        return outcome if isinstance(outcome, int) else EXIT_CODES.get(result.status, 1)
 
     return soak, seeds
 
@@ -73,12 +74,24 @@ def test_one_failure_in_three_fails_the_repeat_and_says_failed_1_of_3(tmp_path: 
     code, data, text, seeds = _repeat(tmp_path, 3, {2: "digests"})
     assert code == 1 and data["status"] == "fail" and (data["passed"], data["failed"]) == (2, 1)
     assert seeds == [42, 43, 44] and [r["fault_seed"] for r in data["runs"]] == [42, 43, 44]
-    assert data["checks"]["digests"] == {"passed": 2, "failed": 1, "not_run": 0, "failed_runs": [2]}
-    assert data["checks"]["restore"] == {"passed": 3, "failed": 0, "not_run": 0, "failed_runs": []}
+    assert data["checks"]["digests"] == {"passed": 2, "failed": 1, "not_judged": 0, "not_run": 0, "failed_runs": [2]}
+    assert data["checks"]["restore"] == {"passed": 3, "failed": 0, "not_judged": 0, "not_run": 0, "failed_runs": []}
     assert data["summary"] == "2 of 3 runs passed; digests failed 1 of 3 (run 2)"
     assert [r["run_dir"] for r in data["runs"]] == [str(tmp_path / "repeat" / f"run-{n}") for n in (1, 2, 3)]
     assert data["runs"][1]["failed_checks"] == ["digests"] and data["runs"][1]["status"] == "fail"
     assert "failed 1 of 3 (run 2)" in text and "FAIL: 2 of 3 runs passed; digests failed 1 of 3 (run 2)" in text
+
+
+def test_a_run_not_judged_makes_the_repeat_incomplete_never_a_pass(tmp_path: Path) -> None:
+    """Run 2 made catch_up with nothing to judge it on: the repeat is incomplete (exit 3), its tally says so."""
+    code, data, text, _ = _repeat(tmp_path, 3, {2: "?catch_up"})
+    assert code == 3 and data["status"] == "incomplete" and (data["passed"], data["failed"]) == (2, 0)
+    assert data["checks"]["catch_up"] == {"passed": 2, "failed": 0, "not_judged": 1, "not_run": 0, "failed_runs": []}
+    assert data["summary"].startswith("2 of 3 runs passed; catch_up not judged in 1 of 3; run 2 incomplete: ")
+    assert data["runs"][1]["status"] == "incomplete" and data["runs"][1]["failed_checks"] == []
+    assert "INCOMPLETE" in text
+    code, data, _, _ = _repeat(tmp_path / "mixed", 3, {1: "?catch_up", 3: "digests"})
+    assert code == 1 and data["status"] == "fail", "a failure anywhere outweighs a run not judged"
 
 
 def test_the_repeat_passes_only_when_every_run_passed(tmp_path: Path) -> None:
