@@ -32,6 +32,10 @@ class Schedule:
     name: str = "default"
 
 
+# litestream's l0-retention default (store.go DefaultL0Retention; litestream.yml leaves the key unset): an L0 file
+# compacted into L1 is deleted once it is older than this, leaving only the compacted files' TXID boundaries.
+L0_RETENTION_S = 300
+
 # Named schedules for --schedule. "fast" is the short mode of Litestream's own LTX behaviour suite
 # (tests/integration/soak_helpers.go CreateSoakConfig: snapshots every 30s, levels 15s/30s/1m), with a retention short
 # enough that snapshots age out inside a 10-minute run, so point-in-time restores and the cadence criteria see

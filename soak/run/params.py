@@ -14,7 +14,7 @@ from common.errors import UserError
 from common.settings import SETTINGS
 from common.timestamps import run_stamp
 from common.units import format_bytes, parse_duration, parse_size
-from soak.run.litestream_config import Schedule
+from soak.run.litestream_config import L0_RETENTION_S, Schedule
 from soak.rundir import RunDir
 
 PATTERNS = ("constant", "burst", "random", "wave")
@@ -244,7 +244,6 @@ class DiskEstimate:
 
 # Compacted level files rewrite the b-tree pages each insert touches (leaf, index, interior) besides the new ones.
 _LEVEL_PAGE_FACTOR = 1.5
-_L0_RETENTION_S = 300  # litestream's l0-retention default: L0 files live at least this long
 _L0_PAGE_FACTOR = 4.0  # each L0 file (one transaction) carries every page it touched, ~4 per inserted row
 
 
@@ -264,7 +263,7 @@ def replica_bytes(p: SoakParams, schedule: Schedule) -> int:
     snapshots = sum(max(p.initial_size_bytes, final - k * interval * rate) for k in range(kept)) + final
     window = min(p.duration_s, retention + interval)
     levels = len(schedule.levels_s) * rate * window * _LEVEL_PAGE_FACTOR
-    l0 = rate * min(p.duration_s, _L0_RETENTION_S) * _L0_PAGE_FACTOR
+    l0 = rate * min(p.duration_s, L0_RETENTION_S) * _L0_PAGE_FACTOR
     return int(snapshots + levels + l0)
 
 

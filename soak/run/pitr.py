@@ -9,7 +9,11 @@ source (soak.run.replica_view: the load only inserts, so the source's rows up to
 whose max id lies between the rows committed one sync interval plus a slack before the tick and the rows committed
 at the tick; and the timestamp restore holds at least what the TXID restore holds (that TXID was listed before T).
 A point older than the snapshot retention may no longer be restorable: litestream's own refusal there (``REFUSALS``)
-is no failure; any other error is, and so is a restore that succeeds with other data.
+is no failure; any other error is, and so is a restore that succeeds with other data. A ``-txid X`` restore is exact:
+it needs LTX files whose chain ends at X (replica.go CalcRestorePlan), and once X's L0 file is older than
+l0-retention only the compacted files' boundaries are left, so past l0-retention litestream's refusal of a TXID is no
+failure either (seen on v0.5.16: ``-txid`` of a tick 314 s old refused, ``-timestamp`` of the same tick restored). The
+``-timestamp`` restore of every point is judged regardless.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from typing import Any
 
 from common.timestamps import iso_utc_us, parse_utc
 from soak.faults.events import read_fault_events
+from soak.run.litestream_config import L0_RETENTION_S
 from soak.run.periodic_restore import FLOOR_SLACK_S
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, committed_by, view_of
 from soak.rundir import RunDir
@@ -85,10 +90,12 @@ def restore_point(
     restore: PointRestore,
     retention_s: float,
     log: Path | None = None,
+    l0_retention_s: float = L0_RETENTION_S,
 ) -> dict[str, Any]:
     """One restore (``how`` is ``timestamp`` or ``txid``) of one point, judged; the entry of the ``pitr`` check.
 
     ``log`` is where ``restore`` appends litestream's output (default logs/<PITR_LOG>.log): a failure is judged on it.
+    A refusal counts as expected past ``retention_s`` (snapshot retention), and for ``-txid`` past ``l0_retention_s``.
     """
     log = dirs.log(PITR_LOG) if log is None else log
     scratch = dirs.pitr_restore
@@ -104,10 +111,16 @@ def restore_point(
     age = time.time() - point["epoch"]
     if code != 0:
         refused = refusal(_appended(log, offset)) if code == 1 else None
-        expired = age > retention_s
+        held, horizon = ("snapshot retention", retention_s)
+        if how == "txid" and l0_retention_s < retention_s:
+            held, horizon = ("l0-retention", l0_retention_s)
+        expired = age > horizon
         entry.update(ok=expired and refused is not None, restored=False, exit_code=code)
         if not expired:
-            entry["problem"] = f"litestream restore {' '.join(option)} exited {code} for a point within retention"
+            entry["problem"] = (
+                f"litestream restore {' '.join(option)} exited {code} for a point within {held} "
+                f"({age:.0f}s old, {held} {horizon:g}s)"
+            )
         elif refused is None:
             entry["problem"] = (
                 f"litestream restore {' '.join(option)} exited {code} without refusing the point "
@@ -115,9 +128,7 @@ def restore_point(
             )
         else:
             entry["problem"] = None
-        entry["note"] = (
-            f"not restorable: {age:.0f}s old, retention {retention_s:g}s: {refused}" if entry["ok"] else None
-        )
+        entry["note"] = f"not restorable: {age:.0f}s old, {held} {horizon:g}s: {refused}" if entry["ok"] else None
         return entry
     view = view_of(dirs.db, scratch, read_fault_events(dirs.faults_log).events)
     top = view.restored_max_id or 0
@@ -148,6 +159,7 @@ def judge_pitr(
     retention_s: float,
     load_s: float | None = None,
     log: Path | None = None,
+    l0_retention_s: float = L0_RETENTION_S,
 ) -> tuple[bool, str, dict[str, Any]]:
     """(passed, detail, value) of the ``pitr`` check over K points, each restored by timestamp and by TXID."""
     chosen = points(dirs.metrics, k, load_s)
@@ -155,8 +167,8 @@ def judge_pitr(
         return False, "no monitor tick recorded a replica TXID and load_test rows: nothing to restore to", {}
     entries: list[dict[str, Any]] = []
     for point in chosen:
-        by_time = restore_point(dirs, point, "timestamp", restore, retention_s, log)
-        by_txid = restore_point(dirs, point, "txid", restore, retention_s, log)
+        by_time = restore_point(dirs, point, "timestamp", restore, retention_s, log, l0_retention_s)
+        by_txid = restore_point(dirs, point, "txid", restore, retention_s, log, l0_retention_s)
         t_top, x_top = by_time.get("restored_max_id"), by_txid.get("restored_max_id")
         if t_top is not None and x_top is not None and t_top < x_top:
             by_time.update(ok=False, problem=f"-timestamp holds ids up to {t_top}, -txid {x_top} (listed earlier)")
@@ -181,5 +193,5 @@ def judge_pitr(
         f"{restored} point-in-time restores at {len(chosen)} ticks (-timestamp, -txid), each a clean prefix in bounds"
     )
     if expired:
-        detail += f"; {expired} older than the snapshot retention were refused cleanly"
+        detail += f"; {expired} past retention (snapshot, or l0-retention for -txid) were refused cleanly"
     return True, detail, value

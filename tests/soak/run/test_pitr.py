@@ -4,13 +4,16 @@ real ones are in test_replica_checks_real.py)."""
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import time
 from pathlib import Path
 
 import pytest
 
-from common.timestamps import iso_utc
+from common.timestamps import iso_utc, parse_utc
 from soak.run.pitr import PITR_LOG, judge_pitr, points
+from soak.run.replica_view import committed_by
 from soak.rundir import RunDir
 from tests.support.lost_rows import write_load_test
 
@@ -59,8 +62,43 @@ def test_a_refused_point_within_retention_fails_and_an_expired_one_is_noted(tmp_
     old = [e for e in entries if e["tick_rows"] == 50]
     recent = [e for e in entries if e["tick_rows"] == 250]
     assert all(e["ok"] and "not restorable" in e["note"] for e in old)
-    assert all(not e["ok"] and "for a point within retention" in e["problem"] for e in recent)
+    assert all(not e["ok"] and "for a point within snapshot retention" in e["problem"] for e in recent)
     assert not passed and "2 of 4 point-in-time restores failed" in detail
+
+
+def test_a_txid_refused_past_l0_retention_is_noted_but_within_it_fails(tmp_path: Path) -> None:
+    """As v0.5.16 does once a tick's L0 file has aged out: -txid X is refused ("no matching backup files available"),
+    -timestamp of the same tick restores. Past l0-retention (300 s) that refusal is noted; within it, it fails; and
+    the -timestamp restores are judged in full either way."""
+    dirs = RunDir(tmp_path).create()
+    now = time.time()
+    write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
+
+    def restore(out: Path, *options: str) -> int:
+        if options[0] == "-txid":
+            return _refusing(dirs, "Error: no matching backup files available")(out, *options)  # type: ignore[operator]
+        upto = committed_by(dirs.db, parse_utc(options[1]) or 0.0)
+        with sqlite3.connect(dirs.db) as src, sqlite3.connect(out) as dst:
+            src.backup(dst)
+            dst.execute("DELETE FROM load_test WHERE id > ?", (upto,))
+        src.close()
+        dst.close()
+        return 0
+
+    passed, detail, value = judge_pitr(dirs, 2, restore, retention_s=1800, load_s=600)
+    by = {(e["how"], e["tick_rows"]): e for e in value["entries"]}
+    assert by["timestamp", 50]["ok"] and by["timestamp", 250]["ok"] and by["timestamp", 50]["restored"]
+    old = by["txid", 50]
+    assert old["ok"] and re.fullmatch(
+        r"not restorable: 35\ds old, l0-retention 300s: Error: no matching .*", old["note"]
+    )
+    recent = by["txid", 250]
+    assert not recent["ok"] and re.search(r"within l0-retention \(15\ds old, l0-retention 300s\)$", recent["problem"])
+    assert not passed and detail.startswith("1 of 4 point-in-time restores failed; -txid 0000000000000009")
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50)])
+    passed, detail, _ = judge_pitr(dirs, 1, restore, retention_s=1800, load_s=600)
+    assert passed and detail.endswith("; 1 past retention (snapshot, or l0-retention for -txid) were refused cleanly")
 
 
 def test_only_points_older_than_retention_is_no_pass(tmp_path: Path) -> None:
