@@ -15,17 +15,12 @@ errs on the side of overstating the suite's cost. Each run's full nox output is 
 from __future__ import annotations
 
 import argparse
-import contextlib
-import functools
-import http.server
 import json
 import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -34,40 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 from common.units import format_duration  # noqa: E402
 from release.gate.go_test import ROOT_FAILS  # noqa: E402
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    """No access log on stderr: the benchmark's output is its figures."""
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return
-
-
-@contextlib.contextmanager
-def empty_release_server(root: Path) -> Iterator[str]:
-    """An HTTP server on 127.0.0.1 with nothing published: every checksums.txt is a 404."""
-    root.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(_QuietHandler, directory=str(root))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-
-
-def bare_tap(root: Path) -> Path:
-    """A local bare repository with one commit, standing in for the Homebrew tap (release.tap --dry-run reads it)."""
-    work, bare = root / "tap-work", root / "tap.git"
-    env = {**os.environ, "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@localhost"}
-    env |= {"GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@localhost"}
-    subprocess.run(["git", "init", "-q", "-b", "main", str(work)], check=True, env=env)
-    (work / "README.md").write_text("# homebrew-litestream (bench tap)\n")
-    subprocess.run(["git", "-C", str(work), "add", "README.md"], check=True, env=env)
-    subprocess.run(["git", "-C", str(work), "commit", "-q", "-m", "initial"], check=True, env=env)
-    subprocess.run(["git", "clone", "-q", "--bare", str(work), str(bare)], check=True, env=env)
-    return bare
+from tests.support.homebrew import file_server, make_tap  # noqa: E402
 
 
 def gate_once(options: list[str], out: Path, env: dict[str, str]) -> dict[str, Any]:
@@ -112,9 +74,10 @@ def main() -> int:
     elif os.geteuid() == 0:
         options += ["--go-test-skip", ROOT_FAILS]
     env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "INVOKE_S3_", "S3_"))}
-    env["INVOKE_TAP_REPO"] = str(bare_tap(scratch))
+    env["INVOKE_TAP_REPO"] = str(make_tap(scratch, {"README.md": "# homebrew-litestream (bench tap)\n"}))
     runs: dict[str, dict[str, Any]] = {}
-    with empty_release_server(scratch / "no-releases") as releases:
+    (scratch / "no-releases").mkdir(parents=True, exist_ok=True)
+    with file_server(scratch / "no-releases") as releases:  # nothing published: every checksums.txt is a 404
         env["INVOKE_RELEASE_URL_BASE"] = releases
         for label, extra in (("with suite", []), ("without suite", ["--skip", "upstream_suites"])):
             print(f"gate {label}: nox -s release_gate -- {' '.join([*options, *extra])}", flush=True)
