@@ -13,7 +13,10 @@ is no failure; any other error is, and so is a restore that succeeds with other 
 it needs LTX files whose chain ends at X (replica.go CalcRestorePlan), and once X's L0 file is older than
 l0-retention only the compacted files' boundaries are left, so past l0-retention litestream's refusal of a TXID is no
 failure either (seen on v0.5.16: ``-txid`` of a tick 314 s old refused, ``-timestamp`` of the same tick restored). The
-``-timestamp`` restore of every point is judged regardless.
+``-timestamp`` restore of every point is judged regardless, but past l0-retention its floor drops by one L1 compaction
+interval: a compacted file carries its last transaction's timestamp (ltx Compactor), so the L1 file spanning T is
+newer than T and the restore ends at the L1 boundary before it (seen on v0.5.16: a tick 8 min old restored 12 s short
+of it, within the 30 s L1 interval).
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from typing import Any
 
 from common.timestamps import iso_utc_us, parse_utc
 from soak.faults.events import read_fault_events
-from soak.run.litestream_config import L0_RETENTION_S
+from soak.run.litestream_config import L0_RETENTION_S, Schedule
 from soak.run.periodic_restore import FLOOR_SLACK_S
 from soak.run.replica_view import LITESTREAM_SYNC_INTERVAL_S, committed_by, view_of
 from soak.rundir import RunDir
@@ -39,6 +42,7 @@ LOAD_END_MARGIN_S = 5.0
 # "Error: %s"): -timestamp before its oldest LTX file (replica.go CalcRestoreTarget), or no LTX file reaching the
 # point (ErrTxNotAvailable from CalcRestorePlan, cmd/litestream/restore.go). Anything else is a failure.
 REFUSALS = ("Error: timestamp does not exist", "Error: no matching backup files available")
+DEFAULT_L1_INTERVAL_S = float(Schedule().levels_s[0])
 # The log the point-in-time restores' output is appended to (logs/<name>.log).
 PITR_LOG = "pitr-restore"
 
@@ -91,11 +95,13 @@ def restore_point(
     retention_s: float,
     log: Path | None = None,
     l0_retention_s: float = L0_RETENTION_S,
+    l1_interval_s: float = DEFAULT_L1_INTERVAL_S,
 ) -> dict[str, Any]:
     """One restore (``how`` is ``timestamp`` or ``txid``) of one point, judged; the entry of the ``pitr`` check.
 
     ``log`` is where ``restore`` appends litestream's output (default logs/<PITR_LOG>.log): a failure is judged on it.
-    A refusal counts as expected past ``retention_s`` (snapshot retention), and for ``-txid`` past ``l0_retention_s``.
+    A refusal counts as expected past ``retention_s`` (snapshot retention), and for ``-txid`` past ``l0_retention_s``;
+    past ``l0_retention_s`` a ``-timestamp`` restore may also end up to ``l1_interval_s`` before the point.
     """
     log = dirs.log(PITR_LOG) if log is None else log
     scratch = dirs.pitr_restore
@@ -103,9 +109,13 @@ def restore_point(
         scratch.with_name(scratch.name + suffix).unlink(missing_ok=True)
     option = ["-timestamp", iso_utc_us(point["epoch"])] if how == "timestamp" else ["-txid", f"{point['txid']:016x}"]
     ceiling = committed_by(dirs.db, point["epoch"])
-    floor = committed_by(dirs.db, point["epoch"] - LITESTREAM_SYNC_INTERVAL_S - FLOOR_SLACK_S)
+    lag_s = LITESTREAM_SYNC_INTERVAL_S + FLOOR_SLACK_S
+    compacted = how == "timestamp" and time.time() - point["epoch"] > l0_retention_s
+    if compacted:  # only compacted files are left around T: they end at L1 boundaries
+        lag_s += l1_interval_s
+    floor = committed_by(dirs.db, point["epoch"] - lag_s)
     entry: dict[str, Any] = {"how": how, "at": option[1], "tick_t": point["t"], "tick_rows": point["rows"]}
-    entry.update(floor_id=floor, ceiling_id=ceiling)
+    entry.update(floor_id=floor, floor_lag_s=lag_s, ceiling_id=ceiling)
     offset = log.stat().st_size if log.is_file() else 0
     code = restore(scratch, *option)
     age = time.time() - point["epoch"]
@@ -136,7 +146,7 @@ def restore_point(
     if ceiling is not None and top > ceiling:
         problems.append(f"holds id {top}, newer than the newest row committed by the point ({ceiling})")
     if floor is not None and top < floor:
-        problems.append(f"holds ids up to {top}, but {floor} was committed well before the point")
+        problems.append(f"holds ids up to {top}, but {floor} was committed {lag_s:g}s before the point")
     entry.update(restored=True, exit_code=0, restored_max_id=top, matches_tick_rows=top == point["rows"])
     entry.update(ok=not problems, problem="; ".join(problems) or None)
     return entry
@@ -160,6 +170,7 @@ def judge_pitr(
     load_s: float | None = None,
     log: Path | None = None,
     l0_retention_s: float = L0_RETENTION_S,
+    l1_interval_s: float = DEFAULT_L1_INTERVAL_S,
 ) -> tuple[bool, str, dict[str, Any]]:
     """(passed, detail, value) of the ``pitr`` check over K points, each restored by timestamp and by TXID."""
     chosen = points(dirs.metrics, k, load_s)
@@ -167,8 +178,8 @@ def judge_pitr(
         return False, "no monitor tick recorded a replica TXID and load_test rows: nothing to restore to", {}
     entries: list[dict[str, Any]] = []
     for point in chosen:
-        by_time = restore_point(dirs, point, "timestamp", restore, retention_s, log, l0_retention_s)
-        by_txid = restore_point(dirs, point, "txid", restore, retention_s, log, l0_retention_s)
+        by_time = restore_point(dirs, point, "timestamp", restore, retention_s, log, l0_retention_s, l1_interval_s)
+        by_txid = restore_point(dirs, point, "txid", restore, retention_s, log, l0_retention_s, l1_interval_s)
         t_top, x_top = by_time.get("restored_max_id"), by_txid.get("restored_max_id")
         if t_top is not None and x_top is not None and t_top < x_top:
             by_time.update(ok=False, problem=f"-timestamp holds ids up to {t_top}, -txid {x_top} (listed earlier)")

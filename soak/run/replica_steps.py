@@ -168,6 +168,7 @@ def pitr(run: SoakRun) -> None:
         lambda out, *options: restore_replica(run, out, *options, log_name=PITR_LOG, timeout_s=600),
         retention_s=run.schedule.snapshot_retention_s,
         load_s=run.params.duration_s,
+        l1_interval_s=run.schedule.levels_s[0],
     )
     run.result.check("pitr", passed, detail, value)
     run.say(f"  point-in-time restores: {detail}")

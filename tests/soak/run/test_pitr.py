@@ -101,6 +101,33 @@ def test_a_txid_refused_past_l0_retention_is_noted_but_within_it_fails(tmp_path:
     assert passed and detail.endswith("; 1 past retention (snapshot, or l0-retention for -txid) were refused cleanly")
 
 
+def test_past_l0_retention_a_timestamp_restore_may_end_one_l1_interval_early(tmp_path: Path) -> None:
+    """A compacted file carries its last transaction's time, so once T's L0 files are gone -timestamp T ends at the L1
+    boundary before T: 20 s short passes for a point 350 s old (L1 every 30 s), and fails for one 150 s old."""
+    dirs = RunDir(tmp_path).create()
+    now = time.time()
+    write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})  # one row a second
+    _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
+
+    def short(out: Path, *options: str) -> int:
+        if options[0] == "-txid":
+            return _refusing(dirs, "Error: no matching backup files available")(out, *options)  # type: ignore[operator]
+        upto = committed_by(dirs.db, (parse_utc(options[1]) or 0.0) - 20)
+        with sqlite3.connect(dirs.db) as src, sqlite3.connect(out) as dst:
+            src.backup(dst)
+            dst.execute("DELETE FROM load_test WHERE id > ?", (upto,))
+        src.close()
+        dst.close()
+        return 0
+
+    _, _, value = judge_pitr(dirs, 2, short, retention_s=1800, load_s=600, l1_interval_s=30)
+    by = {(e["how"], e["tick_rows"]): e for e in value["entries"]}
+    old, recent = by["timestamp", 50], by["timestamp", 250]
+    assert old["ok"] and old["floor_lag_s"] == 36 and old["restored_max_id"] < old["ceiling_id"] - 6
+    assert not recent["ok"] and recent["floor_lag_s"] == 6
+    assert re.fullmatch(r"holds ids up to 2[23]\d, but 24\d was committed 6s before the point", recent["problem"])
+
+
 def test_only_points_older_than_retention_is_no_pass(tmp_path: Path) -> None:
     """Every restore refused cleanly as expired: nothing was compared, so the check cannot pass."""
     dirs = RunDir(tmp_path).create()
