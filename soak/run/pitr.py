@@ -42,6 +42,7 @@ LOAD_END_MARGIN_S = 5.0
 # "Error: %s"): -timestamp before its oldest LTX file (replica.go CalcRestoreTarget), or no LTX file reaching the
 # point (ErrTxNotAvailable from CalcRestorePlan, cmd/litestream/restore.go). Anything else is a failure.
 REFUSALS = ("Error: timestamp does not exist", "Error: no matching backup files available")
+# The default schedule's first compaction level (L1): a -timestamp restore past l0-retention ends at its boundaries.
 DEFAULT_L1_INTERVAL_S = float(Schedule().levels_s[0])
 # The log the point-in-time restores' output is appended to (logs/<name>.log).
 PITR_LOG = "pitr-restore"
