@@ -283,6 +283,11 @@ class Result:
         required |= set(self.asked_checks)
         return sorted(required - names)
 
+    @property
+    def why(self) -> str | None:
+        """The one sentence result.json gives as ``reason``: the first failure, else why the run is incomplete."""
+        return self.reason or self._incomplete_reason()
+
     def _incomplete_reason(self) -> str | None:
         """Why a run that failed nothing still is no pass: checks never recorded, or recorded but not judged."""
         if self.interrupted_by:
@@ -298,7 +303,7 @@ class Result:
             "started_at": self.started_at,
             "ended_at": utc_now(),
             "phase": self.failed_in or self.phase,
-            "reason": self.reason or self._incomplete_reason(),
+            "reason": self.why,
             "checks": [c.to_json() for c in self.checks],
             "rows_written": self.rows_written,
             "tables": self.tables,

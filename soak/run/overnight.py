@@ -761,7 +761,7 @@ def run_soak(run: SoakRun, steps: list[Step[SoakRun]] | None = None) -> int:
         stop_everything(run)
         finish(run)
     status = run.result.status
-    run.console.print(Text.assemble((status.upper(), "bold"), f": {run.result.reason or 'all checks passed'}"))
+    run.console.print(Text.assemble((status.upper(), "bold"), f": {run.result.why or 'all checks passed'}"))
     if run.dirs.root.exists():
         run.say(f"artifacts in {run.dirs.root} ({human_bytes(disk_usage(run.dirs.root))} on disk)")
         run.say(f"next: invoke soak.analyze {run.dirs.root}")

@@ -135,6 +135,7 @@ def test_a_check_made_without_anything_to_judge_is_incomplete_not_pass() -> None
         data["reason"] == "replica_age not judged: all 2 periodic restores came within 36s of a kill, restart or outage"
     )
     assert data["checks"][-1]["passed"] is None
+    assert r.why == data["reason"], "the console's last line says what result.json says"
     r.check("pitr", False, "1 of 6 point-in-time restores failed")
     assert r.status == "fail" and r.to_json()["reason"] == "pitr: 1 of 6 point-in-time restores failed"
 
@@ -167,10 +168,11 @@ def test_steps_that_do_not_apply_are_skipped_with_the_reason(tmp_path: Path) -> 
 
 def test_the_soak_runner_holds_no_step_of_its_own(tmp_path: Path) -> None:
     """A step named monitor that does nothing records nothing: "no_crash" is the monitor step's own verdict."""
-    run, _ = _run(tmp_path)
+    run, out = _run(tmp_path)
     run.dirs.create()
     code = run_soak(run, [Step("monitor", "a stand-in that watches nothing", lambda run: None)])
     assert code == 3, "no check recorded: nothing judged, so incomplete (exit 3), not a pass"
+    assert "INCOMPLETE: required check(s) never recorded: catch_up, digests" in out.getvalue()
     result = json.loads((run.dirs.root / "result.json").read_text())
     assert result["checks"] == [] and result["phase"] == "monitor"
 
