@@ -38,6 +38,25 @@ def _refusing(dirs: RunDir, message: str = "Error: timestamp does not exist", co
     return restore
 
 
+def _timestamps_only(dirs: RunDir, short_by_s: float = 0.0) -> object:
+    """A stand-in restore as v0.5.16 behaves past l0-retention: -txid refused ("no matching backup files available"),
+    -timestamp T restored as the source's rows committed by T - ``short_by_s``."""
+    refuse = _refusing(dirs, "Error: no matching backup files available")
+
+    def restore(out: Path, *options: str) -> int:
+        if options[0] == "-txid":
+            return refuse(out, *options)  # type: ignore[operator]
+        upto = committed_by(dirs.db, (parse_utc(options[1]) or 0.0) - short_by_s)
+        with sqlite3.connect(dirs.db) as src, sqlite3.connect(out) as dst:
+            src.backup(dst)
+            dst.execute("DELETE FROM load_test WHERE id > ?", (upto,))
+        src.close()
+        dst.close()
+        return 0
+
+    return restore
+
+
 def test_points_spread_over_the_load_and_leave_out_idle_ticks(tmp_path: Path) -> None:
     now = time.time()
     ticks: list[tuple[float, float, int | None, int]] = [
@@ -75,17 +94,7 @@ def test_a_txid_refused_past_l0_retention_is_noted_but_within_it_fails(tmp_path:
     write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})
     _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
 
-    def restore(out: Path, *options: str) -> int:
-        if options[0] == "-txid":
-            return _refusing(dirs, "Error: no matching backup files available")(out, *options)  # type: ignore[operator]
-        upto = committed_by(dirs.db, parse_utc(options[1]) or 0.0)
-        with sqlite3.connect(dirs.db) as src, sqlite3.connect(out) as dst:
-            src.backup(dst)
-            dst.execute("DELETE FROM load_test WHERE id > ?", (upto,))
-        src.close()
-        dst.close()
-        return 0
-
+    restore = _timestamps_only(dirs)
     passed, detail, value = judge_pitr(dirs, 2, restore, retention_s=1800, load_s=600)
     by = {(e["how"], e["tick_rows"]): e for e in value["entries"]}
     assert by["timestamp", 50]["ok"] and by["timestamp", 250]["ok"] and by["timestamp", 50]["restored"]
@@ -109,17 +118,7 @@ def test_past_l0_retention_a_timestamp_restore_may_end_one_l1_interval_early(tmp
     write_load_test(dirs.db, {i: now - 400 + i for i in range(1, 301)})  # one row a second
     _metrics(dirs.metrics, [(now - 350, 10.0, 3, 50), (now - 150, 210.0, 9, 250)])
 
-    def short(out: Path, *options: str) -> int:
-        if options[0] == "-txid":
-            return _refusing(dirs, "Error: no matching backup files available")(out, *options)  # type: ignore[operator]
-        upto = committed_by(dirs.db, (parse_utc(options[1]) or 0.0) - 20)
-        with sqlite3.connect(dirs.db) as src, sqlite3.connect(out) as dst:
-            src.backup(dst)
-            dst.execute("DELETE FROM load_test WHERE id > ?", (upto,))
-        src.close()
-        dst.close()
-        return 0
-
+    short = _timestamps_only(dirs, short_by_s=20)
     _, _, value = judge_pitr(dirs, 2, short, retention_s=1800, load_s=600, l1_interval_s=30)
     by = {(e["how"], e["tick_rows"]): e for e in value["entries"]}
     old, recent = by["timestamp", 50], by["timestamp", 250]
